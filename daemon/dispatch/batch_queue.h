@@ -1,0 +1,113 @@
+// BatchQueue<T>: a bounded multi-producer, single-consumer hand-off that the
+// consumer drains a whole batch at a time.
+//
+// Producers append to `incoming_`; the consumer swaps the whole vector out
+// with its own empty one, so one lock acquisition moves a batch and, after
+// warm-up, nothing allocates (both vectors keep their capacity). Producers
+// wake the consumer only when it is actually asleep, so a busy pipeline makes
+// no futex calls per item.
+//
+// push() blocks while the queue holds `capacity` items: that is the
+// back-pressure that reaches the MQTT broker. An unbounded queue (capacity 0)
+// never blocks its producers.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+namespace vitalsd {
+
+template <class T>
+class BatchQueue {
+ public:
+  // capacity 0 = unbounded.
+  explicit BatchQueue(std::size_t capacity) : capacity_(capacity) {
+    if (capacity_ > 0) incoming_.reserve(capacity_);
+  }
+  BatchQueue(const BatchQueue&) = delete;
+  BatchQueue& operator=(const BatchQueue&) = delete;
+
+  enum class PushResult { ok, waited, closed };
+
+  // Appends `item`, waiting while the queue is full. Returns `waited` if it
+  // had to wait for room, `closed` (item dropped) if close() was called.
+  PushResult push(const T& item) {
+    std::unique_lock lock(mutex_);
+    bool waited = false;
+    while (!closed_ && capacity_ > 0 && incoming_.size() >= capacity_) {
+      waited = true;
+      ++producers_waiting_;
+      not_full_.wait(lock);
+      --producers_waiting_;
+    }
+    if (closed_) return PushResult::closed;
+    incoming_.push_back(item);
+    depth_.store(incoming_.size(), std::memory_order_relaxed);
+    const bool wake = consumer_waiting_;
+    lock.unlock();
+    if (wake) not_empty_.notify_one();
+    return waited ? PushResult::waited : PushResult::ok;
+  }
+
+  // Waits until there are items, wake() is called, or the queue is closed;
+  // then replaces `batch` with everything queued (possibly nothing, after a
+  // wake()). Returns false once the queue is closed and empty.
+  bool pop_all(std::vector<T>& batch) {
+    batch.clear();
+    std::unique_lock lock(mutex_);
+    while (incoming_.empty() && !closed_ && !woken_) {
+      consumer_waiting_ = true;
+      not_empty_.wait(lock);
+      consumer_waiting_ = false;
+    }
+    woken_ = false;
+    if (incoming_.empty()) return !closed_;
+    batch.swap(incoming_);
+    depth_.store(0, std::memory_order_relaxed);
+    const bool wake_producers = producers_waiting_ > 0;
+    lock.unlock();
+    if (wake_producers) not_full_.notify_all();
+    return true;
+  }
+
+  // Makes the consumer's pending or next pop_all() return even if empty, so
+  // it can look at out-of-band work (a new rule set, a timer tick).
+  void wake() {
+    std::unique_lock lock(mutex_);
+    woken_ = true;
+    const bool wake = consumer_waiting_;
+    lock.unlock();
+    if (wake) not_empty_.notify_one();
+  }
+
+  // After close(), push() refuses new items; pop_all() still returns what is
+  // queued, then false.
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+  // Items queued and not yet taken by the consumer; readable from any thread.
+  std::size_t depth() const { return depth_.load(std::memory_order_relaxed); }
+
+ private:
+  const std::size_t capacity_;
+  mutable std::mutex mutex_;  // guards everything below except depth_
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::vector<T> incoming_;
+  bool closed_ = false;
+  bool woken_ = false;
+  bool consumer_waiting_ = false;
+  int producers_waiting_ = 0;
+  std::atomic<std::size_t> depth_{0};
+};
+
+}  // namespace vitalsd

@@ -1,0 +1,170 @@
+#include "mqtt/mqtt_connection.h"
+
+#include <mqtt/async_client.h>
+
+namespace vitalsd {
+namespace {
+
+constexpr auto kMinRetry = std::chrono::seconds(1);
+constexpr auto kMaxRetry = std::chrono::seconds(30);
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
+
+bool is_tls(std::string_view uri) {
+  return uri.starts_with("ssl://") || uri.starts_with("mqtts://") || uri.starts_with("wss://");
+}
+
+mqtt::connect_options make_connect_options(const MqttConfig& c, const MqttConnectionOptions& o) {
+  mqtt::connect_options opts;
+  opts.set_mqtt_version(MQTTVERSION_3_1_1);
+  opts.set_clean_session(o.clean_session);
+  opts.set_keep_alive_interval(std::chrono::duration_cast<std::chrono::seconds>(c.keepalive));
+  opts.set_connect_timeout(kConnectTimeout);
+  opts.set_automatic_reconnect(kMinRetry, kMaxRetry);
+  opts.set_max_inflight(o.max_inflight);
+  if (!c.username.empty()) opts.set_user_name(c.username);
+  if (!c.password.empty()) opts.set_password(c.password.reveal());
+  if (is_tls(c.uri)) {
+    mqtt::ssl_options ssl;
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(true);  // also check the broker's host name against its certificate
+    if (!c.ca_file.empty()) ssl.set_trust_store(c.ca_file.string());
+    if (!c.cert_file.empty()) ssl.set_key_store(c.cert_file.string());
+    if (!c.key_file.empty()) ssl.set_private_key(c.key_file.string());
+    opts.set_ssl(std::move(ssl));
+  }
+  return opts;
+}
+
+}  // namespace
+
+// Completes the Done callback that travels as each token's user context,
+// so one listener serves every subscribe and publish.
+class MqttConnection::Listener final : public mqtt::iaction_listener {
+ public:
+  void on_success(const mqtt::token& tok) override {
+    bool ok = true;
+    if (tok.get_type() == mqtt::token::Type::SUBSCRIBE) {
+      // MQTT 3.1.1 reports a refused subscription as granted QoS 0x80.
+      const mqtt::subscribe_response response = tok.get_subscribe_response();
+      for (const auto rc : response.get_reason_codes()) {
+        if (static_cast<int>(rc) >= 0x80) ok = false;
+      }
+    }
+    finish(tok, ok);
+  }
+  void on_failure(const mqtt::token& tok) override { finish(tok, false); }
+
+ private:
+  static void finish(const mqtt::token& tok, bool ok) {
+    std::unique_ptr<Done> done(static_cast<Done*>(tok.get_user_context()));
+    if (done && *done) (*done)(ok);
+  }
+};
+
+std::string paho_uri(std::string_view uri) {
+  if (uri.starts_with("mqtt://")) return "tcp://" + std::string(uri.substr(7));
+  if (uri.starts_with("mqtts://")) return "ssl://" + std::string(uri.substr(8));
+  return std::string(uri);
+}
+
+MqttConnection::MqttConnection(const MqttConfig& config, MqttConnectionOptions options,
+                               spdlog::logger& log)
+    : config_(config),
+      options_(std::move(options)),
+      log_(log),
+      listener_(std::make_unique<Listener>()) {
+  mqtt::create_options create(MQTTVERSION_3_1_1);
+  if (options_.offline_buffer > 0) {
+    create.set_send_while_disconnected(true, true);
+    create.set_max_buffered_messages(options_.offline_buffer);
+  }
+  // No persistence: nothing is written to disk (the service runs read-only);
+  // what must survive a restart lives in the broker session and in Redis.
+  client_ = std::make_unique<mqtt::async_client>(paho_uri(config_.uri), options_.client_id, create,
+                                                 nullptr);
+  client_->set_connected_handler([this](const std::string&) {
+    const bool reconnect = ever_connected_.exchange(true);
+    connected_ = true;
+    log_.info("mqtt {}: {} to {}", options_.client_id, reconnect ? "reconnected" : "connected",
+              config_.uri);
+    if (on_connected_) on_connected_(reconnect);
+  });
+  client_->set_connection_lost_handler([this](const std::string& cause) {
+    connected_ = false;
+    log_.warn("mqtt {}: connection lost ({}); reconnecting", options_.client_id,
+              cause.empty() ? "no reason given" : cause);
+    if (on_lost_) on_lost_();
+  });
+  client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+    if (on_message_) on_message_(msg->get_topic(), msg->get_payload_str());
+  });
+}
+
+MqttConnection::~MqttConnection() { stop(std::chrono::milliseconds(0)); }
+
+void MqttConnection::subscribe(const std::string& filter, int qos, Done done) {
+  auto context = std::make_unique<Done>(std::move(done));
+  try {
+    client_->subscribe(filter, qos, context.get(), *listener_);
+    context.release();  // owned by the token now; freed in Listener::finish
+  } catch (const mqtt::exception& e) {
+    log_.error("mqtt {}: subscribe to '{}' failed: {}", options_.client_id, filter, e.what());
+    if (*context) (*context)(false);
+  }
+}
+
+bool MqttConnection::publish(const std::string& topic, const std::string& payload, int qos,
+                             Done done) {
+  auto context = std::make_unique<Done>(std::move(done));
+  try {
+    client_->publish(topic, payload.data(), payload.size(), qos, false, context.get(), *listener_);
+    context.release();
+    return true;
+  } catch (const mqtt::exception& e) {
+    log_.debug("mqtt {}: publish to {} not accepted: {}", options_.client_id, topic, e.what());
+    return false;
+  }
+}
+
+void MqttConnection::start() { connect_thread_ = std::thread([this] { connect_loop(); }); }
+
+void MqttConnection::connect_loop() {
+  const mqtt::connect_options opts = make_connect_options(config_, options_);
+  auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kMinRetry);
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    try {
+      client_->connect(opts)->wait();
+      return;  // from here on Paho's automatic reconnect keeps the connection up
+    } catch (const mqtt::exception& e) {
+      log_.warn("mqtt {}: cannot connect to {}: {}; retrying in {} ms", options_.client_id,
+                config_.uri, e.what(), backoff.count());
+    }
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_for(lock, backoff, [this] { return stopping_; })) return;
+    backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxRetry));
+  }
+}
+
+void MqttConnection::stop(std::chrono::milliseconds timeout) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (connect_thread_.joinable()) connect_thread_.join();
+  try {
+    if (client_->is_connected() || ever_connected_) {
+      client_->disconnect(static_cast<int>(timeout.count()))->wait_for(timeout + std::chrono::seconds(1));
+    }
+  } catch (const mqtt::exception& e) {
+    log_.debug("mqtt {}: disconnect: {}", options_.client_id, e.what());
+  }
+  connected_ = false;
+}
+
+}  // namespace vitalsd

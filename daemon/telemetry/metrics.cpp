@@ -1,0 +1,248 @@
+#include "telemetry/metrics.h"
+
+#include <exception>
+#include <limits>
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <prometheus/metric_family.h>
+
+#include "common/version.h"
+
+namespace vitalsd {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+// Turns the per-thread blocks into metric families at scrape time.
+class Metrics::PipelineCollector final : public prometheus::Collectable {
+ public:
+  explicit PipelineCollector(Metrics& m) : m_(m) {}
+
+  void set_probe(std::function<std::size_t(unsigned)> probe) {
+    std::lock_guard lock(mutex_);
+    probe_ = std::move(probe);
+  }
+
+  std::vector<MetricFamily> Collect() const override {
+    std::vector<MetricFamily> out;
+    const IngestStats& in = *m_.ingest_;
+
+    std::uint64_t processed = 0;
+    std::int64_t patients = 0;
+    std::array<std::int64_t, 3> active = {};
+    for (const auto& w : m_.workers_) {
+      processed += w->processed.value();
+      patients += w->patients.value();
+      for (std::size_t s = 0; s < 3; ++s) active[s] += w->active_alerts[s].value();
+    }
+
+    out.push_back(counter("vitalsd_readings_received_total",
+                          "MQTT messages received on the readings subscription.",
+                          static_cast<double>(in.received.value())));
+    out.push_back(counter("vitalsd_readings_processed_total",
+                          "Readings validated and evaluated by a worker.",
+                          static_cast<double>(processed)));
+    {
+      MetricFamily f{"vitalsd_readings_rejected_total",
+                     "Messages rejected at validation, by reason.", MetricType::Counter, {}};
+      for (std::size_t r = 0; r < kRejectReasonCount; ++r) {
+        ClientMetric c;
+        c.label = {{"reason", std::string(reject_reason_name(static_cast<RejectReason>(r)))}};
+        c.counter.value = static_cast<double>(in.rejected[r].value());
+        f.metric.push_back(std::move(c));
+      }
+      out.push_back(std::move(f));
+    }
+    out.push_back(counter("vitalsd_queue_full_waits_total",
+                          "Times ingest waited for room in a full worker queue (back-pressure).",
+                          static_cast<double>(in.queue_full_waits.value())));
+    {
+      MetricFamily f{"vitalsd_queue_depth", "Readings waiting in each worker's queue.",
+                     MetricType::Gauge, {}};
+      std::lock_guard lock(mutex_);
+      for (unsigned i = 0; i < m_.workers_.size(); ++i) {
+        ClientMetric c;
+        c.label = {{"worker", std::to_string(i)}};
+        c.gauge.value = probe_ ? static_cast<double>(probe_(i)) : 0.0;
+        f.metric.push_back(std::move(c));
+      }
+      out.push_back(std::move(f));
+    }
+    out.push_back(gauge("vitalsd_patients_tracked", "Patients with state held by the workers.",
+                        static_cast<double>(patients)));
+    {
+      MetricFamily f{"vitalsd_active_alerts", "Alerts currently active, by severity.",
+                     MetricType::Gauge, {}};
+      for (std::size_t s = 0; s < 3; ++s) {
+        ClientMetric c;
+        c.label = {{"severity", std::string(severity_name(static_cast<Severity>(s + 1)))}};
+        c.gauge.value = static_cast<double>(active[s]);
+        f.metric.push_back(std::move(c));
+      }
+      out.push_back(std::move(f));
+    }
+    {
+      MetricFamily f{"vitalsd_processing_seconds",
+                     "Time from receiving a reading to having evaluated it.",
+                     MetricType::Histogram, {}};
+      std::array<std::uint64_t, kLatencyBucketsSeconds.size() + 1> buckets = {};
+      double sum = 0;
+      for (const auto& w : m_.workers_) {
+        for (std::size_t i = 0; i < buckets.size(); ++i) {
+          buckets[i] += w->processing_seconds.bucket(i);
+        }
+        sum += w->processing_seconds.sum();
+      }
+      ClientMetric c;
+      c.histogram = histogram(buckets, sum);
+      f.metric.push_back(std::move(c));
+      out.push_back(std::move(f));
+    }
+    {
+      MetricFamily f{"vitalsd_alert_publish_seconds",
+                     "Time from receiving a reading to the broker acknowledging the alert it caused.",
+                     MetricType::Histogram, {}};
+      const auto& h = m_.notify_->alert_publish_seconds;
+      std::array<std::uint64_t, kLatencyBucketsSeconds.size() + 1> buckets = {};
+      for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] = h.bucket(i);
+      ClientMetric c;
+      c.histogram = histogram(buckets, h.sum());
+      f.metric.push_back(std::move(c));
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+ private:
+  static MetricFamily counter(std::string name, std::string help, double v) {
+    ClientMetric c;
+    c.counter.value = v;
+    return MetricFamily{std::move(name), std::move(help), MetricType::Counter, {c}};
+  }
+  static MetricFamily gauge(std::string name, std::string help, double v) {
+    ClientMetric c;
+    c.gauge.value = v;
+    return MetricFamily{std::move(name), std::move(help), MetricType::Gauge, {c}};
+  }
+  // Buckets are read one by one while writers run, so the count is derived
+  // from them: a scrape never shows a count that disagrees with its buckets.
+  static ClientMetric::Histogram histogram(
+      const std::array<std::uint64_t, kLatencyBucketsSeconds.size() + 1>& per_bucket, double sum) {
+    ClientMetric::Histogram h;
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
+      cumulative += per_bucket[i];
+      h.bucket.push_back({cumulative, kLatencyBucketsSeconds[i]});
+    }
+    cumulative += per_bucket.back();
+    h.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+    h.sample_count = cumulative;
+    h.sample_sum = sum;
+    return h;
+  }
+
+  Metrics& m_;
+  mutable std::mutex mutex_;  // guards probe_
+  std::function<std::size_t(unsigned)> probe_;
+};
+
+Metrics::Metrics(unsigned workers)
+    : ingest_(std::make_unique<IngestStats>()),
+      notify_(std::make_unique<NotifyStats>()),
+      registry_(std::make_shared<prometheus::Registry>()) {
+  for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<WorkerStats>());
+  pipeline_collector_ = std::make_shared<PipelineCollector>(*this);
+
+  using prometheus::BuildCounter;
+  using prometheus::BuildGauge;
+  alerts_family_ = &BuildCounter()
+                        .Name("vitalsd_alerts_total")
+                        .Help("Alert transitions published, by rule, severity and state.")
+                        .Register(*registry_);
+  redis_errors_family_ = &BuildCounter()
+                              .Name("vitalsd_redis_errors_total")
+                              .Help("Redis operations that failed or timed out, by operation.")
+                              .Register(*registry_);
+  mqtt_connected_ = &BuildGauge()
+                         .Name("vitalsd_mqtt_connected")
+                         .Help("1 while both MQTT connections (readings and alerts) are up.")
+                         .Register(*registry_)
+                         .Add({});
+  mqtt_reconnects_ = &BuildCounter()
+                          .Name("vitalsd_mqtt_reconnects_total")
+                          .Help("MQTT connections re-established after a loss.")
+                          .Register(*registry_)
+                          .Add({});
+  redis_up_ = &BuildGauge()
+                   .Name("vitalsd_redis_up")
+                   .Help("1 while the Redis connection is up.")
+                   .Register(*registry_)
+                   .Add({});
+  redis_circuit_open_ = &BuildGauge()
+                             .Name("vitalsd_redis_circuit_open")
+                             .Help("1 while the Redis circuit breaker is open (calls skipped).")
+                             .Register(*registry_)
+                             .Add({});
+  auto& reloads = BuildCounter()
+                      .Name("vitalsd_config_reloads_total")
+                      .Help("Config and rules reloads (SIGHUP), by result.")
+                      .Register(*registry_);
+  reloads_success_ = &reloads.Add({{"result", "success"}});
+  reloads_failure_ = &reloads.Add({{"result", "failure"}});
+  config_generation_ = &BuildGauge()
+                            .Name("vitalsd_config_generation")
+                            .Help("Generation of the rule set in force; 1 at start, +1 per reload.")
+                            .Register(*registry_)
+                            .Add({});
+  config_generation_->Set(1);
+  BuildGauge()
+      .Name("vitalsd_build_info")
+      .Help("Always 1; the version label says which vitalsd is running.")
+      .Register(*registry_)
+      .Add({{"version", kVersion}})
+      .Set(1);
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::set_queue_depth_probe(std::function<std::size_t(unsigned)> probe) {
+  pipeline_collector_->set_probe(std::move(probe));
+}
+
+void Metrics::count_alert(std::string_view rule, Severity severity, AlertState state) {
+  alerts_family_
+      ->Add({{"rule", std::string(rule)},
+             {"severity", std::string(severity_name(severity))},
+             {"state", std::string(alert_state_name(state))}})
+      .Increment();
+}
+
+prometheus::Counter& Metrics::redis_errors(std::string_view op) {
+  return redis_errors_family_->Add({{"op", std::string(op)}});
+}
+
+struct MetricsEndpoint::Impl {
+  std::unique_ptr<prometheus::Exposer> exposer;
+};
+
+MetricsEndpoint::MetricsEndpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MetricsEndpoint::~MetricsEndpoint() = default;
+
+std::unique_ptr<MetricsEndpoint> MetricsEndpoint::start(const std::string& listen,
+                                                        Metrics& metrics, std::string* error) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    // One serving thread is plenty for a scrape every few seconds.
+    impl->exposer = std::make_unique<prometheus::Exposer>(listen, 1);
+  } catch (const std::exception& e) {
+    if (error != nullptr) *error = "cannot listen on " + listen + ": " + e.what();
+    return nullptr;
+  }
+  impl->exposer->RegisterCollectable(metrics.registry());
+  impl->exposer->RegisterCollectable(metrics.pipeline_collector_);
+  return std::unique_ptr<MetricsEndpoint>(new MetricsEndpoint(std::move(impl)));
+}
+
+}  // namespace vitalsd

@@ -1,0 +1,105 @@
+#include "dispatch/batch_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+namespace vitalsd {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kBound = 10s;  // generous bound for waits that should finish at once
+
+TEST(BatchQueue, PopAllTakesEverythingInOrder) {
+  BatchQueue<int> q(10);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(q.push(i), BatchQueue<int>::PushResult::ok);
+  EXPECT_EQ(q.depth(), 5u);
+  std::vector<int> batch;
+  ASSERT_TRUE(q.pop_all(batch));
+  EXPECT_EQ(batch, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(q.depth(), 0u);
+}
+
+TEST(BatchQueue, FullQueueMakesTheProducerWaitUntilTheConsumerTakesABatch) {
+  BatchQueue<int> q(2);
+  q.push(1);
+  q.push(2);
+  auto producer = std::async(std::launch::async, [&] { return q.push(3); });
+  std::vector<int> batch;
+  ASSERT_TRUE(q.pop_all(batch));
+  EXPECT_EQ(batch, (std::vector<int>{1, 2}));
+  ASSERT_EQ(producer.wait_for(kBound), std::future_status::ready);
+  EXPECT_EQ(producer.get(), BatchQueue<int>::PushResult::waited)
+      << "the third push can only have completed after waiting for room";
+  ASSERT_TRUE(q.pop_all(batch));
+  EXPECT_EQ(batch, (std::vector<int>{3})) << "nothing is dropped to make room";
+}
+
+TEST(BatchQueue, UnboundedQueueNeverBlocks) {
+  BatchQueue<int> q(0);
+  for (int i = 0; i < 100'000; ++i) ASSERT_EQ(q.push(i), BatchQueue<int>::PushResult::ok);
+  EXPECT_EQ(q.depth(), 100'000u);
+}
+
+TEST(BatchQueue, CloseLetsTheConsumerDrainThenStop) {
+  BatchQueue<int> q(10);
+  q.push(1);
+  q.close();
+  EXPECT_EQ(q.push(2), BatchQueue<int>::PushResult::closed);
+  std::vector<int> batch;
+  ASSERT_TRUE(q.pop_all(batch));
+  EXPECT_EQ(batch, (std::vector<int>{1}));
+  EXPECT_FALSE(q.pop_all(batch));
+}
+
+TEST(BatchQueue, CloseReleasesABlockedProducer) {
+  BatchQueue<int> q(1);
+  q.push(1);
+  auto producer = std::async(std::launch::async, [&] { return q.push(2); });
+  q.close();
+  ASSERT_EQ(producer.wait_for(kBound), std::future_status::ready);
+  EXPECT_EQ(producer.get(), BatchQueue<int>::PushResult::closed);
+}
+
+TEST(BatchQueue, WakeReturnsAnEmptyBatchToAWaitingConsumer) {
+  BatchQueue<int> q(10);
+  auto consumer = std::async(std::launch::async, [&] {
+    std::vector<int> batch{99};
+    const bool open = q.pop_all(batch);
+    return std::make_pair(open, batch.size());
+  });
+  q.wake();
+  ASSERT_EQ(consumer.wait_for(kBound), std::future_status::ready);
+  EXPECT_EQ(consumer.get(), std::make_pair(true, std::size_t{0}));
+}
+
+TEST(BatchQueue, ManyProducersOneConsumerLoseNothing) {
+  BatchQueue<int> q(16);
+  constexpr int kPerProducer = 20'000;
+  std::vector<std::thread> producers;
+  for (int p = 0; p < 4; ++p) {
+    producers.emplace_back([&q, p] {
+      for (int i = 0; i < kPerProducer; ++i) q.push(p * kPerProducer + i);
+    });
+  }
+  std::vector<int> seen(4 * kPerProducer, 0);
+  std::vector<int> last(4, -1);
+  std::vector<int> batch;
+  int received = 0;
+  while (received < 4 * kPerProducer && q.pop_all(batch)) {
+    for (int v : batch) {
+      ++seen[v];
+      const int p = v / kPerProducer;
+      EXPECT_GT(v, last[p]) << "per-producer order is kept";
+      last[p] = v;
+    }
+    received += static_cast<int>(batch.size());
+  }
+  for (auto& t : producers) t.join();
+  EXPECT_EQ(received, 4 * kPerProducer);
+  for (int v = 0; v < 4 * kPerProducer; ++v) ASSERT_EQ(seen[v], 1) << v;
+}
+
+}  // namespace
+}  // namespace vitalsd
