@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
+
+const fs::path kSourceDir = VITALSD_SOURCE_DIR;
 
 // A rule that loads; tests change one thing about it.
 constexpr const char* kGoodAlert = R"([[alert]]
@@ -61,6 +64,40 @@ class RulesLoaderTest : public ::testing::Test {
 
   testing::TempDir dir_;
 };
+
+TEST_F(RulesLoaderTest, ShippedRulesLoadAndCoverEveryVital) {
+  const auto rules = load_rules(kSourceDir / "rules");
+  ASSERT_TRUE(rules.has_value()) << rules.error().front().to_string();
+
+  std::set<Vital> covered;
+  for (const ThresholdRule& rule : rules->thresholds) {
+    covered.insert(rule.metric);
+    EXPECT_FALSE(rule.levels.empty()) << rule.name;
+    EXPECT_TRUE(rule.source.find("/rules/") != std::string::npos) << rule.source;
+  }
+  EXPECT_EQ(covered.size(), kVitalCount) << "every vital needs at least one default rule";
+  for (const char* name : {"hr_high", "hr_low", "spo2_low", "rr_high", "rr_low", "temp_high",
+                           "temp_low", "sbp_low", "sbp_high", "dbp_high", "dbp_low"}) {
+    EXPECT_NE(rules->find(name), nullptr) << name;
+  }
+  EXPECT_TRUE(rules->news2.enabled);
+  EXPECT_EQ(rules->news2.window, std::chrono::minutes(5));
+  EXPECT_TRUE(rules->signal_lost.enabled);
+  EXPECT_EQ(rules->signal_lost.after, seconds(120));
+  EXPECT_EQ(rules->signal_lost.severity, Severity::medium);
+}
+
+TEST_F(RulesLoaderTest, ShippedSpo2RuleMatchesNews2Scale1) {
+  const auto rules = load_rules(kSourceDir / "rules");
+  ASSERT_TRUE(rules.has_value());
+  const ThresholdRule* spo2 = rules->find("spo2_low");
+  ASSERT_NE(spo2, nullptr);
+  // NEWS2 Scale 1 scores <=91 as 3: the medium level must fire at 91.
+  ASSERT_GE(spo2->levels.size(), 2U);
+  EXPECT_EQ(spo2->levels[1].severity, Severity::medium);
+  EXPECT_LT(91.0, spo2->levels[1].threshold) << "91 breaches medium";
+  EXPECT_GE(92.0, spo2->levels[1].threshold) << "92 does not";
+}
 
 TEST_F(RulesLoaderTest, ReadsEveryFieldOfAnAlert) {
   const RuleSet rules = load_ok(R"(# comment
