@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,8 @@ using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+
+const fs::path kSourceDir = VITALSD_SOURCE_DIR;
 
 class ConfigLoaderTest : public ::testing::Test {
  protected:
@@ -54,6 +58,88 @@ class ConfigLoaderTest : public ::testing::Test {
 
   testing::TempDir dir_;
 };
+
+TEST_F(ConfigLoaderTest, ShippedConfigLoadsAndStatesEveryDefault) {
+  const fs::path file = kSourceDir / "config/vitalsd.toml";
+  const auto config = load_config(file);
+  ASSERT_TRUE(config.has_value()) << config.error().front().to_string();
+
+  // The shipped file documents the defaults: it must say what the code does.
+  const Config defaults;
+  EXPECT_EQ(config->mqtt.uri, defaults.mqtt.uri);
+  EXPECT_EQ(config->mqtt.client_id, defaults.mqtt.client_id);
+  EXPECT_EQ(config->mqtt.subscribe, defaults.mqtt.subscribe);
+  EXPECT_EQ(config->mqtt.qos, defaults.mqtt.qos);
+  EXPECT_EQ(config->mqtt.clean_session, defaults.mqtt.clean_session);
+  EXPECT_EQ(config->mqtt.keepalive, defaults.mqtt.keepalive);
+  EXPECT_EQ(config->mqtt.username, defaults.mqtt.username);
+  EXPECT_TRUE(config->mqtt.password_file.empty());
+  EXPECT_TRUE(config->mqtt.ca_file.empty());
+  EXPECT_EQ(config->mqtt.alert_topic_prefix, defaults.mqtt.alert_topic_prefix);
+  EXPECT_EQ(config->mqtt.ack_subscribe, defaults.mqtt.ack_subscribe);
+  EXPECT_EQ(config->mqtt.rejected_topic, defaults.mqtt.rejected_topic);
+  EXPECT_EQ(config->redis.enabled, defaults.redis.enabled);
+  EXPECT_EQ(config->redis.host, defaults.redis.host);
+  EXPECT_EQ(config->redis.port, defaults.redis.port);
+  EXPECT_TRUE(config->redis.unix_socket.empty());
+  EXPECT_EQ(config->redis.db, defaults.redis.db);
+  EXPECT_EQ(config->redis.timeout, defaults.redis.timeout);
+  EXPECT_EQ(config->redis.key_prefix, defaults.redis.key_prefix);
+  EXPECT_EQ(config->redis.profile_ttl, defaults.redis.profile_ttl);
+  EXPECT_EQ(config->redis.stream_maxlen, defaults.redis.stream_maxlen);
+  EXPECT_EQ(config->pipeline.workers, defaults.pipeline.workers);
+  EXPECT_EQ(config->pipeline.queue_capacity, defaults.pipeline.queue_capacity);
+  EXPECT_EQ(config->pipeline.max_payload_bytes, defaults.pipeline.max_payload_bytes);
+  EXPECT_EQ(config->pipeline.shutdown_timeout, defaults.pipeline.shutdown_timeout);
+  EXPECT_EQ(config->metrics.listen, defaults.metrics.listen);
+  EXPECT_EQ(config->log.level, defaults.log.level);
+  EXPECT_EQ(config->log.format, defaults.log.format);
+
+  // rules/ is a sibling of config/.
+  EXPECT_TRUE(fs::equivalent(config->rules.path, kSourceDir / "rules"));
+  EXPECT_TRUE(load_rules(config->rules.path).has_value());
+}
+
+TEST_F(ConfigLoaderTest, ShippedConfigMentionsEveryKey) {
+  std::ifstream in(kSourceDir / "config/vitalsd.toml");
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  for (const char* key : {"uri",
+                          "client_id",
+                          "subscribe",
+                          "qos",
+                          "clean_session",
+                          "keepalive",
+                          "username",
+                          "password_file",
+                          "ca_file",
+                          "cert_file",
+                          "key_file",
+                          "alert_topic_prefix",
+                          "ack_subscribe",
+                          "rejected_topic",
+                          "enabled",
+                          "host",
+                          "port",
+                          "unix_socket",
+                          "db",
+                          "timeout",
+                          "key_prefix",
+                          "profile_ttl",
+                          "stream_maxlen",
+                          "workers",
+                          "queue_capacity",
+                          "max_payload_bytes",
+                          "shutdown_timeout",
+                          "listen",
+                          "level",
+                          "format",
+                          "path"}) {
+    const std::string set = "\n" + std::string(key) + " = ";
+    const std::string commented = "\n# " + std::string(key) + " = ";
+    EXPECT_TRUE(text.find(set) != std::string::npos || text.find(commented) != std::string::npos)
+        << key;
+  }
+}
 
 TEST_F(ConfigLoaderTest, EmptyFileGivesTheDefaults) {
   const Config config = load_ok("");
