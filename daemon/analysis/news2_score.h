@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "analysis/alert_event.h"
 #include "common/vitals.h"
