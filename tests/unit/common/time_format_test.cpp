@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <string>
 
@@ -83,6 +84,8 @@ struct ParseCase {
   const char* text;
   std::optional<std::int64_t> epoch_ms;
 };
+
+void PrintTo(const ParseCase& c, std::ostream* os) { *os << '"' << c.text << '"'; }
 
 class ParseRfc3339Table : public ::testing::TestWithParam<ParseCase> {};
 

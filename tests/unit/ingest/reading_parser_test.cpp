@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,8 @@ struct AcceptCase {
   std::string payload;
   void (*check)(const Reading&);
 };
+
+void PrintTo(const AcceptCase& c, std::ostream* os) { *os << c.name; }
 
 class ReadingParserAccepts : public ::testing::TestWithParam<AcceptCase> {};
 
@@ -159,6 +162,8 @@ struct RejectCase {
   RejectReason reason;
   std::string detail;  // must occur in Rejection::detail
 };
+
+void PrintTo(const RejectCase& c, std::ostream* os) { *os << c.name; }
 
 class ReadingParserRejects : public ::testing::TestWithParam<RejectCase> {};
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,8 @@ struct BadFilter {
   const char* filter;
   const char* why;  // a word the error must contain
 };
+
+void PrintTo(const BadFilter& c, std::ostream* os) { *os << '"' << c.filter << '"'; }
 
 class TopicFilterRejects : public ::testing::TestWithParam<BadFilter> {};
 
@@ -54,6 +57,8 @@ struct TopicCase {
   const char* topic;
   std::optional<std::string_view> patient;
 };
+
+void PrintTo(const TopicCase& c, std::ostream* os) { *os << c.filter << " vs " << c.topic; }
 
 class TopicFilterMatches : public ::testing::TestWithParam<TopicCase> {};
 
