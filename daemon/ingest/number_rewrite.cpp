@@ -146,8 +146,10 @@ Outcome rewrite_token(char* token, std::size_t length) {
     return write_exponent_form(value, token, length) ? Outcome::became_double : Outcome::untouched;
   }
   if (!overflows_double(t)) return Outcome::untouched;
-  std::memcpy(token, "null", 4);  // the shortest overflowing token, "1e309", has 5 chars
-  std::memset(token + 4, ' ', length - 4);
+  // The shortest overflowing token, "1e309", has 5 chars, so `null` always fits.
+  constexpr char kNull[] = {'n', 'u', 'l', 'l'};
+  std::memcpy(token, kNull, sizeof kNull);
+  std::memset(token + sizeof kNull, ' ', length - sizeof kNull);
   return Outcome::became_null;
 }
 

@@ -457,7 +457,8 @@ Expected<Reading, Rejection> ReadingParser::Impl::parse(std::string_view patient
 
   std::int64_t latest_allowed = 0;
   if (__builtin_add_overflow(received_ms, limits.max_future_ms, &latest_allowed)) {
-    latest_allowed = std::numeric_limits<std::int64_t>::max();
+    latest_allowed = limits.max_future_ms > 0 ? std::numeric_limits<std::int64_t>::max()
+                                              : std::numeric_limits<std::int64_t>::min();
   }
   if (checker.has_ts() && reading.ts_ms > latest_allowed) {
     std::int64_t ahead = 0;

@@ -18,7 +18,7 @@ namespace vitalsd {
 namespace {
 
 constexpr std::int64_t kNow = 1'763'719'200'000;
-constexpr std::int64_t kMaxFutureMs = 5 * 60 * 1000;
+constexpr std::int64_t kMaxFutureMs = std::int64_t{5} * 60 * 1000;
 
 const std::string kValid =
     R"({"ts": 1763719200123, "device": "wb-0042", "hr": 72, "spo2": 97, "rr": 16,)"

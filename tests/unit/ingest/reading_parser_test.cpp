@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::int64_t kNow = 1'763'719'200'000;  // 2025-11-21T10:00:00.000Z, receive time
 constexpr std::int64_t kNowMono = 987'654'321;
-constexpr std::int64_t kFiveMinutes = 5 * 60 * 1000;
+constexpr std::int64_t kFiveMinutes = std::int64_t{5} * 60 * 1000;
 
 Expected<Reading, Rejection> parse(std::string_view payload, ReadingParserLimits limits = {}) {
   ReadingParser parser(limits);
