@@ -19,7 +19,9 @@ std::string format_rfc3339_ms(std::int64_t epoch_ms);
 // 'T'/'t'/' ' separator, 'Z'/'z' or numeric offset, any number of fraction
 // digits, truncated to milliseconds) to epoch milliseconds. Returns nullopt for
 // anything else, including out-of-range fields (month 13, second 61, ...).
-// Leap second 60 is accepted and counted as 59.999.
+// Leap second 60 is accepted and counted as 59.999, but only where one can
+// occur: as 23:59:60 UTC (after applying the offset). Dates before 1970 and
+// years 0000-9999 are supported; format clamps instants outside that range.
 std::optional<std::int64_t> parse_rfc3339_ms(std::string_view s);
 
 }  // namespace vitalsd

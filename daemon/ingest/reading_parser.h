@@ -3,6 +3,20 @@
 //
 // Owns reusable parse buffers, so one instance per thread; after warm-up,
 // parsing a valid payload does not allocate. simdjson stays inside the .cpp.
+//
+// One reason per payload. When several apply, the first in this list wins:
+//   too_large > malformed_json > bad_value > bad_timestamp > no_vitals >
+//   implausible > future_timestamp
+// (bad_topic is TopicFilter's call; parse() returns it only for an invalid
+// `patient`). Within a reason, the first offending field in document order
+// names the detail. Choices SPEC §2 leaves open:
+//   - JSON null for a known field is bad_value, not "absent".
+//   - A number beyond double (1e999) is bad_value in a known field, and ignored
+//     like the rest of an unknown field. Integers beyond int64 are numbers:
+//     implausible as a vital, bad_timestamp as ts.
+//   - ts of the wrong JSON type (bool, array, object) is bad_value; a number or
+//     string that is not a usable time, or one before 1970, is bad_timestamp.
+//   - Nesting deeper than 1024 levels is malformed_json (simdjson's limit).
 #pragma once
 
 #include <cstdint>
