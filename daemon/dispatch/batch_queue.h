@@ -94,6 +94,12 @@ class BatchQueue {
     not_full_.notify_all();
   }
 
+  // Producers currently blocked in push() waiting for room.
+  int waiting_producers() const {
+    std::lock_guard lock(mutex_);
+    return producers_waiting_;
+  }
+
   // Items queued and not yet taken by the consumer; readable from any thread.
   std::size_t depth() const { return depth_.load(std::memory_order_relaxed); }
 

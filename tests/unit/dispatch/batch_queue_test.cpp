@@ -26,6 +26,11 @@ TEST(BatchQueue, FullQueueMakesTheProducerWaitUntilTheConsumerTakesABatch) {
   q.push(1);
   q.push(2);
   auto producer = std::async(std::launch::async, [&] { return q.push(3); });
+  const auto until = std::chrono::steady_clock::now() + kBound;
+  while (q.waiting_producers() == 0) {
+    ASSERT_LT(std::chrono::steady_clock::now(), until) << "producer never blocked";
+    std::this_thread::yield();
+  }
   std::vector<int> batch;
   ASSERT_TRUE(q.pop_all(batch));
   EXPECT_EQ(batch, (std::vector<int>{1, 2}));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "telemetry/metrics.h"
 #include "test_support.h"
@@ -71,6 +72,11 @@ TEST(WorkerPool, NewRulesApplyFromTheNextReading) {
   WorkerPool pool(1, 16, clock, sink, rules, metrics);
   pool.start();
   pool.accept(make_reading("p1", 1, {{Vital::spo2, 93}}));  // fine under 92
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (metrics.worker(0).processed.value() < 1) {
+    ASSERT_LT(std::chrono::steady_clock::now(), until);
+    std::this_thread::yield();
+  }
   rules.publish(spo2_rules(95));
   pool.wake_all();
   pool.accept(make_reading("p1", 2, {{Vital::spo2, 93}}));  // breaches 95
