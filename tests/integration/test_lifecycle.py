@@ -1,0 +1,119 @@
+"""Start, stop, restart and back-pressure through the real binary and broker."""
+import signal
+import subprocess
+
+from harness import VITALSD_BIN, threshold_rule, wait_until
+
+HR_HIGH = threshold_rule("hr_high", "hr", "above", [(110, "low"), (130, "medium")], hysteresis=5)
+
+
+def test_readings_published_while_vitalsd_is_down_are_alerted_after_restart(vitalsd, mqtt):
+    d = vitalsd(rules_text=HR_HIGH)
+    sub = mqtt()
+    sub.subscribe("alerts/#")
+    assert d.stop() == 0  # the broker keeps the persistent session
+    pub = mqtt()
+    for p in range(20):
+        pub.publish(f"vitals/p-{p}", {"hr": 135})
+    d.start()
+    alerts = sub.wait_for(20)
+    assert sorted(a["patient"] for a in alerts) == sorted(f"p-{p}" for p in range(20))
+    assert all(a["state"] == "raised" and a["severity"] == "medium" for a in alerts)
+
+
+def test_sigterm_drains_every_received_reading_and_publishes_its_alert(vitalsd, mqtt):
+    # One worker with a tiny queue, so the readings back up inside vitalsd.
+    d = vitalsd(rules_text=HR_HIGH, config={"pipeline": {"workers": 1, "queue_capacity": 8}})
+    sub = mqtt()
+    sub.subscribe("alerts/#")
+    pub = mqtt()
+    n = 3000
+    for p in range(n):
+        pub.publish(f"vitals/p-{p}", {"hr": 140}, wait=False)
+    d.wait_metric("vitalsd_readings_received_total", lambda v: v >= 500)
+    received_before_signal = d.metric("vitalsd_readings_received_total")
+    assert d.stop(signal.SIGTERM) == 0, d.process.output()
+    # Every reading vitalsd took before the signal has its alert on the broker.
+    sub.wait_for(int(received_before_signal))
+    d.process.wait_for_line(r"shutdown complete")
+    # The rest stayed in the broker's session: a restart alerts them, each exactly once.
+    d.start()
+    alerts = sub.wait_for(n, timeout=60)
+    patients = [a["patient"] for a in alerts]
+    assert len(patients) == n and len(set(patients)) == n, "no reading lost, no alert twice"
+
+
+def test_saturated_queues_do_not_wedge_the_pipeline(vitalsd, mqtt):
+    # Queues of 2 and a flood of alternating breach / recovery readings: ingest
+    # waits on the workers constantly while the notifier publishes an alert per
+    # reading on its own connection. Everything must still get through.
+    d = vitalsd(rules_text=HR_HIGH, config={"pipeline": {"workers": 2, "queue_capacity": 2}})
+    sub = mqtt()
+    sub.subscribe("alerts/#")
+    pub = mqtt()
+    patients, rounds = 10, 400
+    for r in range(rounds):
+        for p in range(patients):
+            pub.publish(f"vitals/s-{p}", {"ts": 1_795_255_200_000 + r * 1000,
+                                          "hr": 140 if r % 2 == 0 else 80}, wait=False)
+    total = patients * rounds
+    d.wait_metric("vitalsd_readings_processed_total", lambda v: v == total, timeout=120)
+    alerts = sub.wait_for(total, timeout=120)  # raised and cleared, alternately
+    assert d.metric("vitalsd_queue_full_waits_total") > 0, "the queues really were full"
+    for p in range(patients):
+        states = [a["state"] for a in alerts if a["patient"] == f"s-{p}"]
+        assert states == ["raised", "cleared"] * (rounds // 2), f"s-{p} out of order or lost"
+    assert d.stop() == 0
+
+
+def run_cli(*args):
+    return subprocess.run([VITALSD_BIN, *map(str, args)], capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_version_and_help():
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("vitalsd ")
+    r = run_cli("--help")
+    assert r.returncode == 0 and "--check-config" in r.stdout
+    r = run_cli("--frobnicate")
+    assert r.returncode == 2 and "unknown option '--frobnicate'" in r.stderr
+
+
+def test_check_config_reports_problems_with_file_line_col(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text(HR_HIGH)
+    good = tmp_path / "good.toml"
+    good.write_text(f'[rules]\npath = "{rules}"\n')
+    r = run_cli("--check-config", "--config", good)
+    assert r.returncode == 0, r.stderr
+    assert "configuration valid" in r.stdout
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'[mqtt]\nqos = "one"\ntreshold = 1\n[rules]\npath = "{rules}"\n')
+    r = run_cli("--check-config", "--config", bad)
+    assert r.returncode == 1
+    assert f"{bad}:2:7:" in r.stderr, r.stderr
+    assert f"{bad}:3:1:" in r.stderr, r.stderr
+    assert r.stdout == ""
+
+    bad_rules = tmp_path / "bad_rules.toml"
+    bad_rules.write_text('[[alert]]\nname = "x"\nmetric = "pulse"\ndirection = "above"\n'
+                         'levels = [{ threshold = 1, severity = "low" }]\n')
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(f'[rules]\npath = "{bad_rules}"\n')
+    r = run_cli("--check-config", "--config", cfg)
+    assert r.returncode == 1 and f"{bad_rules}:3:" in r.stderr, r.stderr
+
+
+def test_secrets_never_appear_in_output(tmp_path, mosquitto):
+    secret = tmp_path / "pw"
+    secret.write_text("s3cr3t-hunter2\n")
+    rules = tmp_path / "rules.toml"
+    rules.write_text(HR_HIGH)
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(f'[mqtt]\nuri = "{mosquitto.uri}"\nusername = "u"\npassword_file = "{secret}"\n'
+                   f'[redis]\nenabled = false\n[metrics]\nlisten = ""\n[rules]\npath = "{rules}"\n')
+    r = run_cli("--check-config", "--config", cfg)
+    assert r.returncode == 0
+    assert "hunter2" not in r.stdout + r.stderr
