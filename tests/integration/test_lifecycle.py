@@ -117,3 +117,32 @@ def test_secrets_never_appear_in_output(tmp_path, mosquitto):
     r = run_cli("--check-config", "--config", cfg)
     assert r.returncode == 0
     assert "hunter2" not in r.stdout + r.stderr
+
+
+def test_reconnects_and_resubscribes_after_a_broker_restart(vitalsd, mqtt, mosquitto):
+    d = vitalsd(rules_text=HR_HIGH)
+    mosquitto.stop()  # the broker forgets every session: vitalsd must subscribe again
+    d.process.wait_for_line(r"connection lost")
+    mosquitto.start()
+    wait_until(lambda: sum("ready: subscribed" in l for l in d.process.lines()) >= 2,
+               timeout=60, what="vitalsd to subscribe again")
+    sub = mqtt()
+    sub.subscribe("alerts/#")
+    mqtt().publish("vitals/p-after", {"hr": 150})
+    (alert,) = sub.wait_for(1)
+    assert alert["patient"] == "p-after"
+    d.wait_metric("vitalsd_mqtt_reconnects_total", lambda v: v >= 2)
+    assert d.metric("vitalsd_mqtt_connected") == 1
+
+
+def test_json_log_format_writes_one_object_per_line(vitalsd, mqtt):
+    import json
+    d = vitalsd(rules_text=HR_HIGH, config={"log": {"format": "json"}})
+    mqtt().publish("vitals/p-1", b"not json")
+    d.process.wait_for_line(r"malformed_json")
+    assert d.stop() == 0
+    lines = d.process.lines("err")
+    assert lines
+    for line in lines:
+        entry = json.loads(line)
+        assert set(entry) == {"ts", "level", "msg"}, entry
