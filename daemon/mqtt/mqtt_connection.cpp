@@ -9,6 +9,21 @@ constexpr auto kMinRetry = std::chrono::seconds(1);
 constexpr auto kMaxRetry = std::chrono::seconds(30);
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 
+// Logs a failed first connect; Paho keeps retrying in the background.
+class ConnectFailureLogger final : public mqtt::iaction_listener {
+ public:
+  ConnectFailureLogger(spdlog::logger& log, std::string what) : log_(log), what_(std::move(what)) {}
+  void on_success(const mqtt::token&) override {}
+  void on_failure(const mqtt::token& tok) override {
+    log_.warn("{}: first connect failed (code {}); retrying in the background", what_,
+              tok.get_return_code());
+  }
+
+ private:
+  spdlog::logger& log_;
+  const std::string what_;
+};
+
 bool is_tls(std::string_view uri) {
   return uri.starts_with("ssl://") || uri.starts_with("mqtts://") || uri.starts_with("wss://");
 }
@@ -74,10 +89,8 @@ MqttConnection::MqttConnection(const MqttConfig& config, MqttConnectionOptions o
       log_(log),
       listener_(std::make_unique<Listener>()) {
   mqtt::create_options create(MQTTVERSION_3_1_1);
-  if (options_.offline_buffer > 0) {
-    create.set_send_while_disconnected(true, true);
-    create.set_max_buffered_messages(options_.offline_buffer);
-  }
+  create.set_send_while_disconnected(true, true);
+  create.set_max_buffered_messages(options_.max_buffered);
   // No persistence: nothing is written to disk (the service runs read-only);
   // what must survive a restart lives in the broker session and in Redis.
   client_ = std::make_unique<mqtt::async_client>(paho_uri(config_.uri), options_.client_id, create,
@@ -126,41 +139,26 @@ bool MqttConnection::publish(const std::string& topic, const std::string& payloa
   }
 }
 
-void MqttConnection::start() { connect_thread_ = std::thread([this] { connect_loop(); }); }
-
-void MqttConnection::connect_loop() {
+void MqttConnection::start() {
+  if (started_.exchange(true)) return;
+  static_assert(kMinRetry < kMaxRetry);
   const mqtt::connect_options opts = make_connect_options(config_, options_);
-  auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kMinRetry);
-  for (;;) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) return;
-    }
-    try {
-      client_->connect(opts)->wait();
-      return;  // from here on Paho's automatic reconnect keeps the connection up
-    } catch (const mqtt::exception& e) {
-      log_.warn("mqtt {}: cannot connect to {}: {}; retrying in {} ms", options_.client_id,
-                config_.uri, e.what(), backoff.count());
-    }
-    std::unique_lock lock(mutex_);
-    if (wake_.wait_for(lock, backoff, [this] { return stopping_; })) return;
-    backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxRetry));
+  connect_failure_ = std::make_unique<ConnectFailureLogger>(log_, "mqtt " + options_.client_id +
+                                                                      " to " + config_.uri);
+  try {
+    client_->connect(opts, nullptr, *connect_failure_);
+  } catch (const mqtt::exception& e) {
+    log_.error("mqtt {}: cannot start connecting to {}: {}", options_.client_id, config_.uri,
+               e.what());
   }
 }
 
 void MqttConnection::stop(std::chrono::milliseconds timeout) {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (connect_thread_.joinable()) connect_thread_.join();
+  if (!started_ || stopped_.exchange(true)) return;
   try {
-    if (client_->is_connected() || ever_connected_) {
-      client_->disconnect(static_cast<int>(timeout.count()))->wait_for(timeout + std::chrono::seconds(1));
-    }
+    // Also ends automatic reconnect attempts if the broker is unreachable.
+    client_->disconnect(static_cast<int>(timeout.count()))
+        ->wait_for(timeout + std::chrono::seconds(1));
   } catch (const mqtt::exception& e) {
     log_.debug("mqtt {}: disconnect: {}", options_.client_id, e.what());
   }

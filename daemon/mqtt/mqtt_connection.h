@@ -4,24 +4,24 @@
 // (notify). Keeping publishing off the subscriber's connection means a
 // subscriber held back by a full worker queue never holds back the alerts.
 //
-// start() connects in the background and retries a failed first connect with
-// capped exponential backoff; once connected, Paho's automatic reconnect
-// takes over with the same bounds. TLS and credentials come from MqttConfig.
-// Paho exceptions stop here.
+// start() connects in the background; Paho's automatic reconnect retries a
+// failed first connect as well as a lost connection, with capped exponential
+// backoff. TLS and credentials come from MqttConfig. Paho exceptions stop here.
 //
-// Threads: handlers run on Paho's threads and must not block on anything
-// that needs Paho to make progress. start()/stop() from the owning thread.
+// Threads: every Paho client in the process shares one delivery thread, and
+// Paho holds a library-wide lock while a handler runs, so a handler that
+// blocks delays every connection's callbacks and QoS 1 publishes (measured;
+// see README "Threading"). Handlers must hand work off and return; nothing
+// may wait inside one for another Paho operation to complete.
+// start()/stop() from the owning thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include <spdlog/logger.h>
 
@@ -29,6 +29,7 @@
 
 namespace mqtt {
 class async_client;
+class iaction_listener;
 }
 
 namespace vitalsd {
@@ -36,9 +37,13 @@ namespace vitalsd {
 struct MqttConnectionOptions {
   std::string client_id;
   bool clean_session = false;
-  // Publisher: accept publishes while disconnected and send them on reconnect.
-  int offline_buffer = 0;  // 0 = off
-  int max_inflight = 1024;
+  // Publishes Paho may queue (connected or not) before publish() is refused.
+  // Paho's own default is 100, even while connected.
+  int max_buffered = 100'000;
+  // Unacknowledged QoS 1 publishes on the wire. Keep it large: Paho drains a
+  // full window only about once a second, so a small window caps throughput
+  // at roughly max_inflight messages per second.
+  int max_inflight = 65'535;
 };
 
 class MqttConnection {
@@ -58,6 +63,7 @@ class MqttConnection {
   void on_connection_lost(std::function<void()> handler) { on_lost_ = std::move(handler); }
   void on_message(MessageHandler handler) { on_message_ = std::move(handler); }
 
+  // Starts connecting; returns at once.
   void start();
   bool connected() const { return connected_.load(); }
 
@@ -78,23 +84,20 @@ class MqttConnection {
 
  private:
   class Listener;
-  void connect_loop();
 
   const MqttConfig config_;
   const MqttConnectionOptions options_;
   spdlog::logger& log_;
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<mqtt::iaction_listener> connect_failure_;
   std::unique_ptr<mqtt::async_client> client_;
   std::function<void(bool)> on_connected_;
   std::function<void()> on_lost_;
   MessageHandler on_message_;
   std::atomic<bool> connected_{false};
   std::atomic<bool> ever_connected_{false};
-
-  std::mutex mutex_;  // guards stopping_ for the connect loop's wait
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread connect_thread_;
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopped_{false};
 };
 
 // Paho speaks tcp:// and ssl://; the config also accepts mqtt:// and mqtts://.

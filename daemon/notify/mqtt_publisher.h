@@ -2,7 +2,8 @@
 // connection (client id "<client_id>-pub"), separate from the readings
 // subscription so that back-pressure on ingest never holds alerts back.
 // Messages published while the broker is unreachable are buffered by Paho (up
-// to kOfflineBuffer) and sent on reconnect.
+// to kOfflineBuffer) and sent on reconnect. A QoS 1 message in flight when the
+// broker loses the session fails, and the Notifier publishes it again.
 //
 // Thread-safe: publish() may be called from any thread.
 #pragma once
@@ -23,8 +24,7 @@ class MqttPublisher final : public MessagePublisher {
       : connection_(config,
                     MqttConnectionOptions{.client_id = config.client_id + "-pub",
                                           .clean_session = false,
-                                          .offline_buffer = kOfflineBuffer,
-                                          .max_inflight = 4096},
+                                          .max_buffered = kOfflineBuffer},
                     log) {}
 
   void start() { connection_.start(); }

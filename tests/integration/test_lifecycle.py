@@ -146,3 +146,24 @@ def test_json_log_format_writes_one_object_per_line(vitalsd, mqtt):
     for line in lines:
         entry = json.loads(line)
         assert set(entry) == {"ts", "level", "msg"}, entry
+
+
+def test_starts_before_the_broker_and_connects_when_it_comes_up(tmp_path):
+    from harness import Mosquitto, MqttClient, Vitalsd, free_port
+    port = free_port()
+    d = Vitalsd(tmp_path, port, rules_text=HR_HIGH, wait_ready=False)
+    try:
+        d.process.wait_for_line(r"first connect failed")
+        broker = Mosquitto(tmp_path, port=port)
+        try:
+            d.process.wait_for_line(r"ready: subscribed", timeout=60)
+            sub = MqttClient(port)
+            sub.subscribe("alerts/#")
+            MqttClient(port).publish("vitals/p-late", {"hr": 150})
+            assert sub.wait_for(1)[0]["patient"] == "p-late"
+            assert d.stop() == 0
+        finally:
+            broker.stop()
+    finally:
+        if d.process.alive():
+            d.process.kill()
