@@ -28,11 +28,10 @@ constexpr std::string_view alert_state_name(AlertState s) {
 
 // Why an alert cleared, when it was not a reading back in range. Published as
 // the alert's "reason" field (absent for an ordinary clear).
-enum class ClearReason : std::uint8_t { condition, rule_removed, patient_paused, signal_back };
+enum class ClearReason : std::uint8_t { rule_removed, patient_paused };
 
 constexpr std::string_view clear_reason_name(ClearReason r) {
-  constexpr std::array<std::string_view, 4> names = {"condition", "rule_removed",
-                                                     "patient_paused", "signal_back"};
+  constexpr std::array<std::string_view, 2> names = {"rule_removed", "patient_paused"};
   return names[static_cast<std::size_t>(r)];
 }
 
@@ -75,6 +74,7 @@ struct AlertEvent {
   DeviceId device;                  // empty: null in JSON
   std::optional<News2Detail> news2;
   std::optional<ClearReason> reason;  // only for clears not caused by a reading
+  BoundedString<64> acked_by;         // acknowledged: who acknowledged (may be empty)
   std::int64_t received_mono_ns = 0;  // receipt of the causing reading; 0 if none
 };
 

@@ -5,6 +5,8 @@
 namespace vitalsd {
 namespace {
 
+constexpr std::string_view kNoMetric = "none";
+
 std::size_t severity_index(Severity s) { return static_cast<std::size_t>(s) - 1; }
 
 }  // namespace
@@ -16,68 +18,136 @@ Analyzer::Analyzer(const Clock& clock, AlertSink& sink, std::shared_ptr<const Ru
 Analyzer::PatientState& Analyzer::patient(const PatientId& id) {
   auto it = patients_.find(id.view());
   if (it == patients_.end()) {
-    it = patients_.emplace(id.str(), PatientState{id, {}}).first;
+    it = patients_.try_emplace(id.str()).first;
+    it->second.id = id;
     it->second.thresholds.resize(rules_->thresholds.size());
   }
   return it->second;
 }
 
-void Analyzer::on_reading(const Reading& reading) {
-  PatientState& p = patient(reading.patient);
+Analyzer::PatientState* Analyzer::find(std::string_view id) {
+  auto it = patients_.find(id);
+  return it == patients_.end() ? nullptr : &it->second;
+}
+
+void Analyzer::on_reading(const Reading& r) {
+  PatientState& p = patient(r.patient);
+  p.latest.update(r);
+  if (p.paused()) return;  // no alerts at all; nothing pending either (see clear_all)
+
+  if (rules_->signal_lost.enabled) {
+    watch_.touch(p, r.received_ms);
+    clear(p, p.signal_lost, kSignalLostRuleName, kNoMetric, {.cause = &r});
+  }
+  evaluate_thresholds(p, r);
+  if (rules_->news2.enabled) evaluate_news2(p, r);
+}
+
+void Analyzer::evaluate_thresholds(PatientState& p, const Reading& r) {
   const auto& rules = rules_->thresholds;
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const ThresholdRule& rule = rules[i];
-    if (!reading.vitals.has(rule.metric)) continue;
+    if (!r.vitals.has(rule.metric)) continue;
     ThresholdState& state = p.thresholds[i];
-    const Severity before = state.severity;
-    const bool was_active = state.active;
-    const EffectiveLevels levels =
-        effective_levels(rule, [](Severity) { return std::optional<double>(); });
-    if (auto t = step_threshold(rule, levels.view(), state, reading.vitals.get(rule.metric), reading.ts_ms,
-                                    ids_)) {
-      count_active(*t, was_active ? before : t->severity);
-      emit(p, rule, *t, &reading);
+    const bool was_active = state.episode.active;
+    const Severity was = state.episode.severity;
+    const EffectiveLevels levels = effective_levels(rule, [&](Severity s) {
+      return p.profile ? p.profile->override_for(rule.name, s) : std::nullopt;
+    });
+    const double value = r.vitals.get(rule.metric);
+    if (auto t = step_threshold(rule, levels.view(), state, value, r.ts_ms, ids_)) {
+      // A clear resets the state; the event needs the episode as it was.
+      const Episode ep{.active = t->state != AlertState::cleared,
+                       .acknowledged = false,
+                       .severity = t->severity,
+                       .id = t->id};
+      account(was_active, was, ep);
+      emit(p, rule.name, vital_name(rule.metric), t->state, ep,
+           {.cause = &r, .value = value, .threshold = t->threshold});
     }
   }
 }
 
-void Analyzer::count_active(const ThresholdTransition& t, Severity previous) {
-  switch (t.state) {
-    case AlertState::raised:
-      ++active_[severity_index(t.severity)];
-      break;
-    case AlertState::escalated:
-      --active_[severity_index(previous)];
-      ++active_[severity_index(t.severity)];
-      break;
-    case AlertState::cleared:
-      --active_[severity_index(t.severity)];
-      break;
-    case AlertState::acknowledged:
-      break;
+void Analyzer::evaluate_news2(PatientState& p, const Reading& r) {
+  const std::optional<News2Evaluation> eval =
+      vitalsd::evaluate_news2(p.latest, p.profile.get(), rules_->news2.window);
+  if (!eval) return;  // not every parameter is fresh: nothing changes
+  const bool was_active = p.news2.active;
+  const Severity was = p.news2.severity;
+  if (auto state = step_news2(p.news2, eval->score.risk, ids_)) {
+    account(was_active, was, p.news2);
+    emit(p, kNews2RuleName, kNews2RuleName, *state, p.news2,
+         {.cause = &r,
+          .value = static_cast<double>(eval->score.total),
+          .threshold = news2_threshold(eval->score.risk),
+          .news2 = &*eval});
   }
 }
 
-void Analyzer::emit(const PatientState& p, const ThresholdRule& rule,
-                    const ThresholdTransition& t, const Reading* cause,
-                    std::optional<ClearReason> reason) {
-  AlertEvent e;
-  e.id = t.id;
-  e.patient = p.id;
-  e.rule = RuleName(rule.name);
-  e.metric = vital_name(rule.metric);
-  e.state = t.state;
-  e.severity = t.severity;
-  e.emitted_ms = clock_.wall_ms();
-  if (cause != nullptr) {
-    e.value = cause->vitals.get(rule.metric);
-    e.threshold = t.threshold;
-    e.reading_ts_ms = cause->ts_ms;
-    e.device = cause->device;
-    e.received_mono_ns = cause->received_mono_ns;
+AckResult Analyzer::on_ack(const AckRequest& ack) {
+  PatientState* p = find(ack.patient.view());
+  if (p == nullptr) return AckResult::inactive;
+  Episode* ep = episode_of(*p, ack.rule.view());
+  if (ep == nullptr || !ep->active) return AckResult::inactive;
+  if (ep->acknowledged) return AckResult::duplicate;
+  ep->acknowledged = true;
+  std::string_view metric = kNoMetric;
+  if (ack.rule.view() == kNews2RuleName) {
+    metric = kNews2RuleName;
+  } else if (const ThresholdRule* rule = rules_->find(ack.rule.view())) {
+    metric = vital_name(rule->metric);
   }
-  e.reason = reason;
-  sink_.emit(e);
+  emit(*p, ack.rule.view(), metric, AlertState::acknowledged, *ep, {.by = &ack.by});
+  return AckResult::acknowledged;
+}
+
+Episode* Analyzer::episode_of(PatientState& p, std::string_view rule) {
+  if (rule == kNews2RuleName) return &p.news2;
+  if (rule == kSignalLostRuleName) return &p.signal_lost;
+  const auto& rules = rules_->thresholds;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i].name == rule) return &p.thresholds[i].episode;
+  }
+  return nullptr;
+}
+
+void Analyzer::on_tick() {
+  const SignalLostSettings& s = rules_->signal_lost;
+  if (!s.enabled) return;
+  watch_.sweep(clock_.wall_ms(), s.after.count(), [&](SignalWatchNode& node) {
+    auto& p = static_cast<PatientState&>(node);
+    if (p.signal_lost.active || p.paused()) return;
+    p.signal_lost =
+        Episode{.active = true, .acknowledged = false, .severity = s.severity, .id = ids_.next()};
+    account(false, s.severity, p.signal_lost);
+    emit(p, kSignalLostRuleName, kNoMetric, AlertState::raised, p.signal_lost, {});
+  });
+}
+
+void Analyzer::set_profile(const PatientId& id, std::shared_ptr<const PatientProfile> profile) {
+  PatientState& p = patient(id);
+  const bool was_paused = p.paused();
+  p.profile = std::move(profile);
+  if (p.paused() && !was_paused) clear_all(p, ClearReason::patient_paused);
+}
+
+void Analyzer::clear_all(PatientState& p, ClearReason reason) {
+  for (std::size_t i = 0; i < rules_->thresholds.size(); ++i) {
+    const ThresholdRule& rule = rules_->thresholds[i];
+    clear(p, p.thresholds[i].episode, rule.name, vital_name(rule.metric), {.reason = reason});
+    p.thresholds[i].breach_start_ts.reset();  // a breach resumes only with new readings
+  }
+  clear(p, p.news2, kNews2RuleName, kNews2RuleName, {.reason = reason});
+  clear(p, p.signal_lost, kSignalLostRuleName, kNoMetric, {.reason = reason});
+  watch_.unlink(p);
+}
+
+void Analyzer::clear(PatientState& p, Episode& ep, std::string_view rule, std::string_view metric,
+                     const Detail& detail) {
+  if (!ep.active) return;
+  ep.active = false;
+  account(true, ep.severity, ep);
+  emit(p, rule, metric, AlertState::cleared, ep, detail);
 }
 
 void Analyzer::set_rules(std::shared_ptr<const RuleSet> rules) {
@@ -86,24 +156,65 @@ void Analyzer::set_rules(std::shared_ptr<const RuleSet> rules) {
     std::vector<ThresholdState> remapped(rules_->thresholds.size());
     for (std::size_t i = 0; i < old->thresholds.size(); ++i) {
       const ThresholdRule& old_rule = old->thresholds[i];
-      ThresholdState& state = p.thresholds[i];
       bool kept = false;
       for (std::size_t j = 0; j < rules_->thresholds.size(); ++j) {
         if (rules_->thresholds[j].name == old_rule.name) {
-          remapped[j] = state;
+          remapped[j] = p.thresholds[i];
           kept = true;
           break;
         }
       }
-      if (kept || !state.active) continue;
-      ThresholdTransition t{AlertState::cleared, state.severity,
-                            old_rule.levels.empty() ? 0.0 : old_rule.levels.front().threshold,
-                            state.id};
-      count_active(t, state.severity);
-      emit(p, old_rule, t, nullptr, ClearReason::rule_removed);
+      if (!kept) {
+        clear(p, p.thresholds[i].episode, old_rule.name, vital_name(old_rule.metric),
+              {.reason = ClearReason::rule_removed});
+      }
     }
     p.thresholds = std::move(remapped);
+    if (!rules_->news2.enabled) {
+      clear(p, p.news2, kNews2RuleName, kNews2RuleName, {.reason = ClearReason::rule_removed});
+    }
+    if (!rules_->signal_lost.enabled) {
+      clear(p, p.signal_lost, kSignalLostRuleName, kNoMetric,
+            {.reason = ClearReason::rule_removed});
+      watch_.unlink(p);
+    }
   }
+}
+
+void Analyzer::account(bool was_active, Severity was, const Episode& now) {
+  if (was_active) --active_[severity_index(was)];
+  if (now.active) ++active_[severity_index(now.severity)];
+}
+
+void Analyzer::emit(const PatientState& p, std::string_view rule, std::string_view metric,
+                    AlertState state, const Episode& ep, const Detail& d) {
+  AlertEvent e;
+  e.id = ep.id;
+  e.patient = p.id;
+  e.rule = RuleName(rule);
+  e.metric = metric;
+  e.state = state;
+  e.severity = ep.severity;
+  e.emitted_ms = clock_.wall_ms();
+  e.value = d.value;
+  e.threshold = d.threshold;
+  if (d.cause != nullptr) {
+    e.reading_ts_ms = d.cause->ts_ms;
+    e.device = d.cause->device;
+    e.received_mono_ns = d.cause->received_mono_ns;
+  }
+  if (d.news2 != nullptr) {
+    News2Detail n;
+    n.score = d.news2->score.total;
+    n.subscores = d.news2->score.subscores;
+    n.risk = d.news2->score.risk;
+    n.assumed_o2 = d.news2->assumed_o2;
+    n.assumed_acvpu = d.news2->assumed_acvpu;
+    e.news2 = n;
+  }
+  e.reason = d.reason;
+  if (d.by != nullptr) e.acked_by = *d.by;
+  sink_.emit(e);
 }
 
 }  // namespace vitalsd

@@ -32,7 +32,8 @@ std::optional<ThresholdTransition> step_threshold(const ThresholdRule& rule,
   if (levels.empty()) return std::nullopt;
   const std::optional<std::size_t> breach = most_severe_breach(rule.direction, levels, value);
 
-  if (!state.active) {
+  Episode& ep = state.episode;
+  if (!ep.active) {
     if (!breach) {
       state.breach_start_ts.reset();  // the breach is broken; `for` starts over
       return std::nullopt;
@@ -40,25 +41,23 @@ std::optional<ThresholdTransition> step_threshold(const ThresholdRule& rule,
     if (!state.breach_start_ts) state.breach_start_ts = ts_ms;
     if (ts_ms - *state.breach_start_ts < rule.for_duration.count()) return std::nullopt;
     state.breach_start_ts.reset();
-    state.active = true;
-    state.acknowledged = false;
-    state.severity = levels[*breach].severity;
-    state.id = ids.next();
-    return ThresholdTransition{AlertState::raised, state.severity, levels[*breach].threshold,
-                               state.id};
+    ep = Episode{.active = true,
+                 .acknowledged = false,
+                 .severity = levels[*breach].severity,
+                 .id = ids.next()};
+    return ThresholdTransition{AlertState::raised, ep.severity, levels[*breach].threshold, ep.id};
   }
 
   if (back_in_range(rule.direction, value, levels.front().threshold, rule.hysteresis)) {
-    ThresholdTransition cleared{AlertState::cleared, state.severity, levels.front().threshold,
-                                state.id};
+    ThresholdTransition cleared{AlertState::cleared, ep.severity, levels.front().threshold, ep.id};
     state = ThresholdState{};
     return cleared;
   }
-  if (breach && levels[*breach].severity > state.severity) {
-    state.severity = levels[*breach].severity;
-    state.acknowledged = false;  // an escalation needs a new acknowledgement
-    return ThresholdTransition{AlertState::escalated, state.severity, levels[*breach].threshold,
-                               state.id};
+  if (breach && levels[*breach].severity > ep.severity) {
+    ep.severity = levels[*breach].severity;
+    ep.acknowledged = false;  // an escalation needs a new acknowledgement
+    return ThresholdTransition{AlertState::escalated, ep.severity, levels[*breach].threshold,
+                               ep.id};
   }
   return std::nullopt;
 }

@@ -12,6 +12,7 @@
 
 #include "analysis/alert_event.h"
 #include "analysis/alert_id.h"
+#include "analysis/episode.h"
 #include "analysis/rule_set.h"
 
 namespace vitalsd {
@@ -20,10 +21,7 @@ namespace vitalsd {
 struct ThresholdState {
   // ts of the first reading of the current unbroken breach, while waiting out `for`.
   std::optional<std::int64_t> breach_start_ts;
-  bool active = false;
-  bool acknowledged = false;
-  Severity severity = Severity::low;  // while active: the episode's (never decreasing) severity
-  AlertId id;                         // while active: the episode id
+  Episode episode;
 };
 
 // A rule's levels with a patient's profile overrides applied; at most one per severity.

@@ -51,6 +51,11 @@ int Daemon::run() {
     log.error("[mqtt] subscribe: {}", readings_filter.error());
     return 1;
   }
+  auto ack_filter = TopicFilter::parse(config_.mqtt.ack_subscribe);
+  if (!ack_filter) {
+    log.error("[mqtt] ack_subscribe: {}", ack_filter.error());
+    return 1;
+  }
 
   Metrics metrics(workers);
   std::unique_ptr<MetricsEndpoint> endpoint;
@@ -67,10 +72,11 @@ int Daemon::run() {
   auto publisher = std::make_unique<MqttPublisher>(config_.mqtt, log);
   auto notifier = std::make_unique<Notifier>(*publisher, config_.mqtt.alert_topic_prefix, clock,
                                              metrics, log);
-  WorkerPool pool(workers, config_.pipeline.queue_capacity, clock, *notifier, rules, metrics);
+  WorkerPool pool({.workers = workers, .queue_capacity = config_.pipeline.queue_capacity}, clock,
+                  *notifier, rules, metrics);
   metrics.set_queue_depth_probe([&pool](unsigned i) { return pool.depth(i); });
   RejectionReporter rejections(*publisher, config_.mqtt.rejected_topic, clock, log);
-  Ingestor ingestor(*readings_filter,
+  Ingestor ingestor(*readings_filter, *ack_filter,
                     ReadingParserLimits{.max_payload_bytes = config_.pipeline.max_payload_bytes},
                     clock, pool, rejections, metrics.ingest());
 
@@ -94,6 +100,11 @@ int Daemon::run() {
     update_connected();
     // Subscribing again after a reconnect is harmless with a persistent
     // session and necessary with a clean one.
+    subscriber.subscribe(ack_filter->subscription(), 1, [&](bool granted) {
+      if (!granted) {
+        log.error("mqtt: the broker refused the subscription to '{}'", ack_filter->subscription());
+      }
+    });
     subscriber.subscribe(readings_filter->subscription(), config_.mqtt.qos, [&](bool granted) {
       if (!granted) {
         log.error("mqtt: the broker refused the subscription to '{}'",

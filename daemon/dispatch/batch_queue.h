@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -52,16 +53,19 @@ class BatchQueue {
     return waited ? PushResult::waited : PushResult::ok;
   }
 
-  // Waits until there are items, wake() is called, or the queue is closed;
-  // then replaces `batch` with everything queued (possibly nothing, after a
-  // wake()). Returns false once the queue is closed and empty.
-  bool pop_all(std::vector<T>& batch) {
+  // Waits until there are items, wake() is called, the queue is closed or
+  // `deadline` passes; then replaces `batch` with everything queued (possibly
+  // nothing). Returns false once the queue is closed and empty.
+  template <class Clock = std::chrono::steady_clock>
+  bool pop_all(std::vector<T>& batch,
+               typename Clock::time_point deadline = Clock::time_point::max()) {
     batch.clear();
     std::unique_lock lock(mutex_);
     while (incoming_.empty() && !closed_ && !woken_) {
       consumer_waiting_ = true;
-      not_empty_.wait(lock);
+      const bool timed_out = not_empty_.wait_until(lock, deadline) == std::cv_status::timeout;
       consumer_waiting_ = false;
+      if (timed_out) break;
     }
     woken_ = false;
     if (incoming_.empty()) return !closed_;

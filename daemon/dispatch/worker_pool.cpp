@@ -15,29 +15,27 @@ std::uint32_t shard_of(std::string_view patient_id, unsigned workers) {
 }
 
 struct WorkerPool::Worker {
-  Worker(unsigned index, std::size_t capacity, const Clock& clock, AlertSink& alerts,
+  Worker(std::size_t capacity, const Clock& clock, AlertSink& alerts,
          std::shared_ptr<const RuleSet> rules, std::uint64_t generation, WorkerStats& stats)
-      : index(index),
-        queue(capacity),
+      : queue(capacity),
         analyzer(clock, alerts, std::move(rules)),
         rules_generation(generation),
         stats(stats) {}
 
-  const unsigned index;
-  BatchQueue<Reading> queue;
+  BatchQueue<WorkItem> queue;
   Analyzer analyzer;  // touched only by `thread`
   std::uint64_t rules_generation;
   WorkerStats& stats;
   std::thread thread;
 };
 
-WorkerPool::WorkerPool(unsigned workers, std::size_t queue_capacity, const Clock& clock,
-                       AlertSink& alerts, RulesBroadcast& rules, Metrics& metrics)
-    : clock_(clock), rules_(rules), metrics_(metrics) {
+WorkerPool::WorkerPool(Options options, const Clock& clock, AlertSink& alerts,
+                       RulesBroadcast& rules, Metrics& metrics)
+    : options_(options), clock_(clock), rules_(rules), metrics_(metrics) {
   std::uint64_t generation = 0;
   std::shared_ptr<const RuleSet> current = rules.current(&generation);
-  for (unsigned i = 0; i < workers; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, queue_capacity, clock, alerts, current,
+  for (unsigned i = 0; i < options_.workers; ++i) {
+    workers_.push_back(std::make_unique<Worker>(options_.queue_capacity, clock, alerts, current,
                                                 generation, metrics.worker(i)));
   }
 }
@@ -50,15 +48,18 @@ void WorkerPool::start() {
   }
 }
 
-bool WorkerPool::accept(const Reading& reading) {
-  Worker& w = *workers_[shard_of(reading.patient.view(), size())];
-  switch (w.queue.push(reading)) {
-    case BatchQueue<Reading>::PushResult::ok:
+bool WorkerPool::accept(const Reading& reading) { return enqueue(reading); }
+bool WorkerPool::accept(const AckRequest& ack) { return enqueue(ack); }
+
+bool WorkerPool::enqueue(const WorkItem& item) {
+  Worker& w = *workers_[shard_of(patient_of(item), size())];
+  switch (w.queue.push(item)) {
+    case BatchQueue<WorkItem>::PushResult::ok:
       return true;
-    case BatchQueue<Reading>::PushResult::waited:
+    case BatchQueue<WorkItem>::PushResult::waited:
       metrics_.ingest().queue_full_waits.inc();
       return true;
-    case BatchQueue<Reading>::PushResult::closed:
+    case BatchQueue<WorkItem>::PushResult::closed:
       return false;
   }
   return false;
@@ -80,7 +81,7 @@ std::size_t WorkerPool::depth(unsigned worker) const {
 }
 
 void WorkerPool::run(Worker& w) {
-  std::vector<Reading> batch;
+  std::vector<WorkItem> batch;
   auto pick_up_new_rules = [&] {
     if (rules_.generation() == w.rules_generation) return;
     w.analyzer.set_rules(rules_.current(&w.rules_generation));
@@ -89,18 +90,30 @@ void WorkerPool::run(Worker& w) {
     w.stats.patients.set(static_cast<std::int64_t>(w.analyzer.patient_count()));
     for (std::size_t s = 0; s < 3; ++s) w.stats.active_alerts[s].set(w.analyzer.active_alerts()[s]);
   };
-  while (w.queue.pop_all(batch)) {
-    for (const Reading& r : batch) {
+  auto next_tick = std::chrono::steady_clock::now();
+  for (;;) {
+    const bool open = w.queue.pop_all(batch, next_tick);
+    for (const WorkItem& item : batch) {
       pick_up_new_rules();
-      w.analyzer.on_reading(r);
-      w.stats.processed.inc();
-      w.stats.processing_seconds.observe(static_cast<double>(clock_.mono_ns() - r.received_mono_ns) *
-                                         1e-9);
+      if (const Reading* r = std::get_if<Reading>(&item)) {
+        w.analyzer.on_reading(*r);
+        w.stats.processed.inc();
+        w.stats.processing_seconds.observe(
+            static_cast<double>(clock_.mono_ns() - r->received_mono_ns) * 1e-9);
+      } else {
+        const AckResult result = w.analyzer.on_ack(std::get<AckRequest>(item));
+        w.stats.acks[static_cast<std::size_t>(result)].inc();
+      }
     }
     pick_up_new_rules();
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_tick) {
+      w.analyzer.on_tick();
+      next_tick = now + options_.tick;
+    }
     publish_gauges();
+    if (!open) break;
   }
-  publish_gauges();
 }
 
 }  // namespace vitalsd

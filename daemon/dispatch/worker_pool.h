@@ -1,14 +1,17 @@
 // WorkerPool: the analysis workers and the sharding that feeds them.
 //
-// Readings are sharded by patient id, so each patient's state is owned by one
-// worker thread and its readings are evaluated in arrival order. Each worker
-// has a bounded BatchQueue; accept() blocks while the target queue is full
-// (back-pressure to the broker), never dropping a reading.
+// Readings and acks are sharded by patient id, so each patient's state is
+// owned by one worker thread and its items are handled in arrival order.
+// Each worker has a bounded BatchQueue; accept() blocks while the target
+// queue is full (back-pressure to the broker), never dropping an item.
+// Workers also tick on their own (at least every `tick`), which is what runs
+// the signal-lost sweep, so no timer thread or per-patient timer is needed.
 //
 // Threads: accept() from the ingest thread; stop() from the thread that
 // orchestrates shutdown; depth() from anywhere.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -19,8 +22,8 @@
 #include "common/clock.h"
 #include "dispatch/batch_queue.h"
 #include "dispatch/rules_broadcast.h"
+#include "dispatch/work_item.h"
 #include "ingest/ingestor.h"
-#include "ingest/reading.h"
 
 namespace vitalsd {
 
@@ -30,21 +33,28 @@ class Analyzer;
 // Stable across runs and platforms (FNV-1a), so a patient always lands on the same worker.
 std::uint32_t shard_of(std::string_view patient_id, unsigned workers);
 
-class WorkerPool final : public ReadingSink {
+class WorkerPool final : public WorkSink {
  public:
-  WorkerPool(unsigned workers, std::size_t queue_capacity, const Clock& clock, AlertSink& alerts,
-             RulesBroadcast& rules, Metrics& metrics);
+  struct Options {
+    unsigned workers = 1;
+    std::size_t queue_capacity = 4096;
+    std::chrono::milliseconds tick{1000};
+  };
+
+  WorkerPool(Options options, const Clock& clock, AlertSink& alerts, RulesBroadcast& rules,
+             Metrics& metrics);
   ~WorkerPool() override;
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   void start();
 
-  // Queues the reading for its patient's worker, waiting while that queue is
-  // full. Returns false only after stop() (the reading was not queued).
+  // Queue the item for its patient's worker, waiting while that queue is
+  // full. Return false only after stop() (the item was not queued).
   bool accept(const Reading& reading) override;
+  bool accept(const AckRequest& ack) override;
 
-  // Nudges idle workers to pick up a new rule set now rather than at their next reading.
+  // Nudges idle workers to pick up a new rule set now rather than at their next item.
   void wake_all();
 
   // Closes the queues, lets every worker finish what is queued, and joins them.
@@ -55,8 +65,10 @@ class WorkerPool final : public ReadingSink {
 
  private:
   struct Worker;
+  bool enqueue(const WorkItem& item);
   void run(Worker& w);
 
+  const Options options_;
   const Clock& clock_;
   RulesBroadcast& rules_;
   Metrics& metrics_;

@@ -4,16 +4,28 @@
 
 namespace vitalsd {
 
-Ingestor::Ingestor(TopicFilter readings, ReadingParserLimits limits, const Clock& clock,
-                   ReadingSink& readings_sink, RejectionSink& rejections, IngestStats& stats)
+Ingestor::Ingestor(TopicFilter readings, std::optional<TopicFilter> acks,
+                   ReadingParserLimits limits, const Clock& clock, WorkSink& sink,
+                   RejectionSink& rejections, IngestStats& stats)
     : readings_(std::move(readings)),
+      acks_(std::move(acks)),
       parser_(limits),
       clock_(clock),
-      sink_(readings_sink),
+      sink_(sink),
       rejections_(rejections),
       stats_(stats) {}
 
 void Ingestor::on_message(std::string_view topic, std::string_view payload) {
+  // The ack filter is checked first and by shape only, so a malformed ack
+  // topic is reported as a bad ack rather than counted as a reading.
+  if (acks_ && acks_->matches(topic) && !readings_.matches(topic)) {
+    on_ack(topic, payload);
+  } else {
+    on_reading(topic, payload);
+  }
+}
+
+void Ingestor::on_reading(std::string_view topic, std::string_view payload) {
   stats_.received.inc();
   const std::int64_t received_ms = clock_.wall_ms();
   const std::int64_t received_mono_ns = clock_.mono_ns();
@@ -29,6 +41,22 @@ void Ingestor::on_message(std::string_view topic, std::string_view payload) {
     return;
   }
   if (!sink_.accept(*parsed)) ++refused_;
+}
+
+void Ingestor::on_ack(std::string_view topic, std::string_view payload) {
+  const std::optional<std::string_view> patient = acks_->patient_of(topic);
+  if (!patient) {
+    stats_.acks_invalid.inc();
+    rejections_.ack_rejected("topic does not name a valid patient id", topic);
+    return;
+  }
+  auto ack = ack_parser_.parse(*patient, payload, clock_.wall_ms());
+  if (!ack) {
+    stats_.acks_invalid.inc();
+    rejections_.ack_rejected(ack.error(), topic);
+    return;
+  }
+  if (!sink_.accept(*ack)) ++refused_;
 }
 
 void Ingestor::reject(Rejection rejection, std::string_view topic, std::int64_t received_ms) {

@@ -1,17 +1,24 @@
-// Ingestor: the fate of every message on the readings subscription.
+// Ingestor: the fate of every message on vitalsd's subscriptions.
 //
-// topic -> patient id (or bad_topic) -> ReadingParser -> Reading handed to the
-// ReadingSink (the worker pool; may block for back-pressure), or Rejection
-// counted and handed to the RejectionSink. Every message received is counted,
-// and ends up either processed or rejected: nothing is dropped silently.
+// Readings: topic -> patient id (or bad_topic) -> ReadingParser -> Reading
+// handed to the WorkSink (the worker pool; may block for back-pressure), or a
+// Rejection counted and handed to the RejectionSink. Every message received
+// on the readings subscription is counted and ends up processed or rejected:
+// nothing is dropped silently.
+// Acknowledgements: topic on the ack subscription -> AckRequest to the
+// patient's worker (which knows whether the alert is active), or counted as
+// invalid and logged.
 //
-// Threads: on_message() from the MQTT delivery thread only (owns the parser).
+// Threads: on_message() from the MQTT delivery thread only (owns the parsers).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "common/clock.h"
+#include "ingest/ack.h"
+#include "ingest/ack_parser.h"
 #include "ingest/reading.h"
 #include "ingest/reading_parser.h"
 #include "ingest/rejection.h"
@@ -20,12 +27,14 @@
 
 namespace vitalsd {
 
-class ReadingSink {
+// Where accepted work goes: the worker that owns the patient.
+class WorkSink {
  public:
-  virtual ~ReadingSink() = default;
-  // Takes the reading, waiting for room if need be. False if the sink is
-  // shut down (then the reading was not taken).
+  virtual ~WorkSink() = default;
+  // Each takes the item, waiting for room if need be. False if the sink is
+  // shut down (then the item was not taken).
   virtual bool accept(const Reading& reading) = 0;
+  virtual bool accept(const AckRequest& ack) = 0;
 };
 
 class RejectionSink {
@@ -33,25 +42,30 @@ class RejectionSink {
   virtual ~RejectionSink() = default;
   virtual void rejected(const Rejection& rejection, std::string_view topic,
                         std::int64_t received_ms) = 0;
+  virtual void ack_rejected(std::string_view reason, std::string_view topic) = 0;
 };
 
 class Ingestor {
  public:
-  Ingestor(TopicFilter readings, ReadingParserLimits limits, const Clock& clock,
-           ReadingSink& readings_sink, RejectionSink& rejections, IngestStats& stats);
+  Ingestor(TopicFilter readings, std::optional<TopicFilter> acks, ReadingParserLimits limits,
+           const Clock& clock, WorkSink& sink, RejectionSink& rejections, IngestStats& stats);
 
   void on_message(std::string_view topic, std::string_view payload);
 
-  // Readings the sink refused because it was shut down (should stay 0: shutdown stops intake first).
+  // Items the sink refused because it was shut down (should stay 0: shutdown stops intake first).
   std::uint64_t refused() const { return refused_; }
 
  private:
+  void on_reading(std::string_view topic, std::string_view payload);
+  void on_ack(std::string_view topic, std::string_view payload);
   void reject(Rejection rejection, std::string_view topic, std::int64_t received_ms);
 
   const TopicFilter readings_;
+  const std::optional<TopicFilter> acks_;
   ReadingParser parser_;
+  AckParser ack_parser_;
   const Clock& clock_;
-  ReadingSink& sink_;
+  WorkSink& sink_;
   RejectionSink& rejections_;
   IngestStats& stats_;
   std::uint64_t refused_ = 0;

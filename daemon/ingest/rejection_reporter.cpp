@@ -32,6 +32,15 @@ RejectionReporter::RejectionReporter(MessagePublisher& publisher, std::string re
       log_(log),
       throttle_(clock, log_interval) {}
 
+void RejectionReporter::ack_rejected(std::string_view reason, std::string_view topic) {
+  std::uint64_t suppressed = 0;
+  if (!throttle_.admit(kAckKey, &suppressed)) return;
+  std::string shown;
+  json::append_string(shown, topic.substr(0, 200));
+  log_.warn("ignored acknowledgement on {}: {} [{} more invalid acks since last logged]", shown,
+            reason, suppressed);
+}
+
 void RejectionReporter::rejected(const Rejection& rejection, std::string_view topic,
                                  std::int64_t received_ms) {
   std::uint64_t suppressed = 0;

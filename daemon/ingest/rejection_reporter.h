@@ -30,12 +30,16 @@ class RejectionReporter final : public RejectionSink {
 
   void rejected(const Rejection& rejection, std::string_view topic,
                 std::int64_t received_ms) override;
+  // Invalid acknowledgements are logged (throttled), not published: the
+  // rejected topic is the contract for readings.
+  void ack_rejected(std::string_view reason, std::string_view topic) override;
 
  private:
   MessagePublisher& publisher_;
   const std::string rejected_topic_;
   spdlog::logger& log_;
-  LogThrottle<kRejectReasonCount> throttle_;
+  static constexpr std::size_t kAckKey = kRejectReasonCount;
+  LogThrottle<kRejectReasonCount + 1> throttle_;
   std::string json_;  // reused buffer
 };
 

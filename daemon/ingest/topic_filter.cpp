@@ -69,6 +69,14 @@ Expected<TopicFilter, std::string> TopicFilter::parse(std::string_view filter) {
   return f;
 }
 
+bool TopicFilter::matches(std::string_view topic) const {
+  if (topic.size() < prefix_.size() + suffix_.size()) return false;
+  if (!topic.starts_with(prefix_) || !topic.ends_with(suffix_)) return false;
+  const std::string_view level =
+      topic.substr(prefix_.size(), topic.size() - prefix_.size() - suffix_.size());
+  return level.find('/') == std::string_view::npos;
+}
+
 std::optional<std::string_view> TopicFilter::patient_of(std::string_view topic) const {
   if (topic.size() <= prefix_.size() + suffix_.size()) return std::nullopt;
   if (!topic.starts_with(prefix_) || !topic.ends_with(suffix_)) return std::nullopt;

@@ -29,6 +29,11 @@ class TopicFilter {
   // patient id (is_valid_patient_id), else nullopt. Never allocates.
   std::optional<std::string_view> patient_of(std::string_view topic) const;
 
+  // True if `topic` has the filter's literal levels around a single `+`
+  // level, whether or not that level is a valid patient id: tells which of
+  // several subscriptions a message arrived on.
+  bool matches(std::string_view topic) const;
+
  private:
   TopicFilter() = default;
   std::string subscription_;

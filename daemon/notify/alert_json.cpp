@@ -89,6 +89,11 @@ void encode_alert_json(const AlertEvent& e, std::string& out) {
     if (n.assumed_acvpu) append_string(out, "acvpu");
     out += ']';
   }
+  if (e.state == AlertState::acknowledged) {
+    out += ',';
+    append_key(out, "by");
+    append_string(out, e.acked_by.view());
+  }
   if (e.reason) {
     out += ',';
     append_key(out, "reason");

@@ -70,6 +70,28 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
       }
       out.push_back(std::move(f));
     }
+    {
+      MetricFamily f{"vitalsd_acks_total",
+                     "Alert acknowledgements received, by what became of them.",
+                     MetricType::Counter, {}};
+      constexpr std::array<std::string_view, 3> kResults = {"acknowledged", "inactive",
+                                                            "duplicate"};
+      std::array<std::uint64_t, 3> acks = {};
+      for (const auto& w : m_.workers_) {
+        for (std::size_t r = 0; r < acks.size(); ++r) acks[r] += w->acks[r].value();
+      }
+      for (std::size_t r = 0; r < acks.size(); ++r) {
+        ClientMetric c;
+        c.label = {{"result", std::string(kResults[r])}};
+        c.counter.value = static_cast<double>(acks[r]);
+        f.metric.push_back(std::move(c));
+      }
+      ClientMetric invalid;
+      invalid.label = {{"result", "invalid"}};
+      invalid.counter.value = static_cast<double>(in.acks_invalid.value());
+      f.metric.push_back(std::move(invalid));
+      out.push_back(std::move(f));
+    }
     out.push_back(gauge("vitalsd_patients_tracked", "Patients with state held by the workers.",
                         static_cast<double>(patients)));
     {

@@ -88,6 +88,7 @@ struct alignas(64) IngestStats {
   OwnedCounter received;
   std::array<OwnedCounter, kRejectReasonCount> rejected;
   OwnedCounter queue_full_waits;
+  OwnedCounter acks_invalid;  // acknowledgements that could not be parsed
 };
 
 // Written by one worker thread.
@@ -96,6 +97,7 @@ struct alignas(64) WorkerStats {
   LatencyHistogram processing_seconds;  // receive -> evaluated
   OwnedGauge patients;
   std::array<OwnedGauge, 3> active_alerts;  // by severity, index 0 = low
+  std::array<OwnedCounter, 3> acks;         // by AckResult
 };
 
 // Written by the notifier and by the MQTT client's completion callbacks.

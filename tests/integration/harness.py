@@ -30,14 +30,19 @@ def free_port():
 
 
 def wait_until(predicate, timeout=DEFAULT_TIMEOUT, interval=0.01, what="condition"):
-    """Polls predicate() until it returns a truthy value or the deadline passes."""
+    """Polls predicate() until it returns a truthy value or the deadline passes.
+
+    `what` may be a string or a callable returning one (evaluated on timeout,
+    so it can describe the state at that moment).
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            described = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout}s waiting for {described}")
         time.sleep(interval)
 
 
@@ -208,8 +213,8 @@ class MqttClient:
     def wait_for(self, count, topic_prefix="", timeout=DEFAULT_TIMEOUT):
         """Waits until at least `count` messages under topic_prefix arrived; returns them as JSON."""
         wait_until(lambda: len(self.received(topic_prefix)) >= count, timeout,
-                   what=f"{count} messages on {topic_prefix}* (have "
-                        f"{len(self.received(topic_prefix))})")
+                   what=lambda: f"{count} messages on {topic_prefix}* (have "
+                                f"{len(self.received(topic_prefix))}: {self.received(topic_prefix)})")
         return self.json_messages(topic_prefix)
 
     def close(self):
@@ -299,7 +304,7 @@ class Vitalsd:
 
     def wait_metric(self, name, predicate, timeout=DEFAULT_TIMEOUT):
         return wait_until(lambda: predicate(self.metric(name)), timeout,
-                          what=f"{name} (now {self.metric(name)})")
+                          what=lambda: f"{name} (now {self.metric(name)})")
 
     def stop(self, signo=signal.SIGTERM, timeout=DEFAULT_TIMEOUT):
         code = self.process.stop(signo, timeout)

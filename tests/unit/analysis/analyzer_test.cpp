@@ -120,3 +120,214 @@ TEST_F(AnalyzerTest, ReloadClearsActiveAlertsOfRemovedRulesWithAReason) {
 
 }  // namespace
 }  // namespace vitalsd
+
+namespace vitalsd {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using testing::make_reading;
+using testing::RecordingAlertSink;
+
+std::shared_ptr<RuleSet> news2_and_signal_rules() {
+  auto rs = std::make_shared<RuleSet>();
+  rs->thresholds.push_back(spo2_low());
+  rs->news2.enabled = true;
+  rs->news2.window = 5min;
+  rs->signal_lost.enabled = true;
+  rs->signal_lost.after = 120s;
+  rs->signal_lost.severity = Severity::medium;
+  return rs;
+}
+
+Reading vitals(std::string_view patient, std::int64_t ts, double rr, double spo2, double sbp,
+               double hr, double temp) {
+  return make_reading(patient, ts,
+                      {{Vital::rr, rr}, {Vital::spo2, spo2}, {Vital::sbp, sbp}, {Vital::hr, hr},
+                       {Vital::temp, temp}});
+}
+
+std::vector<std::string> news2_only(const RecordingAlertSink& sink) {
+  std::vector<std::string> out;
+  for (const auto& e : sink.events()) {
+    if (e.rule == "news2") {
+      out.push_back(std::string(alert_state_name(e.state)) + ":" +
+                    std::string(severity_name(e.severity)) + ":" +
+                    std::to_string(e.news2 ? e.news2->score : -1) + ":" +
+                    std::string(e.news2 ? news2_risk_name(e.news2->risk) : "-"));
+    }
+  }
+  return out;
+}
+
+class AnalyzerClinicalTest : public ::testing::Test {
+ protected:
+  FakeClock clock{1'763'719'200'000};
+  RecordingAlertSink sink;
+};
+
+TEST_F(AnalyzerClinicalTest, News2DeterioratesThroughEveryRiskAndRecovers) {
+  Analyzer a(clock, sink, news2_and_signal_rules());
+  std::int64_t t = 0;
+  auto next = [&] { return t += 10'000; };
+  a.on_reading(vitals("p", next(), 16, 97, 120, 70, 36.8));   // 0
+  a.on_reading(vitals("p", next(), 16, 97, 120, 70, 35.0));   // temp 3: low-medium
+  a.on_reading(vitals("p", next(), 22, 95, 120, 95, 35.0));   // 2+1+1+3 = 7?  no: see below
+  a.on_reading(vitals("p", next(), 22, 96, 120, 95, 36.5));   // rr 2 + hr 1 = 3: low -> clear
+  a.on_reading(vitals("p", next(), 22, 94, 120, 95, 36.5));   // 2+1+1 = 4: still low
+  a.on_reading(vitals("p", next(), 22, 94, 105, 95, 36.5));   // +1 sbp = 5: medium
+  a.on_reading(vitals("p", next(), 26, 91, 95, 125, 39.2));   // 3+3+2+2+2 = 12: high
+  a.on_reading(vitals("p", next(), 22, 94, 105, 95, 36.5));   // 5: stays high (never drops)
+  a.on_reading(vitals("p", next(), 16, 97, 120, 70, 36.8));   // 0: cleared
+  EXPECT_THAT(news2_only(sink), ElementsAre("raised:low:3:low-medium",
+                                            "escalated:high:7:high",
+                                            "cleared:high:3:low",
+                                            "raised:medium:5:medium",
+                                            "escalated:high:12:high",
+                                            "cleared:high:0:low"));
+  const auto events = sink.events();
+  const auto& high = *std::find_if(events.begin(), events.end(), [](const AlertEvent& e) {
+    return e.rule == "news2" && e.state == AlertState::escalated;
+  });
+  EXPECT_EQ(high.metric, "news2");
+  EXPECT_EQ(high.value, 7);
+  EXPECT_EQ(high.threshold, 7);
+  ASSERT_TRUE(high.news2);
+  EXPECT_TRUE(high.news2->assumed_o2);
+  EXPECT_TRUE(high.news2->assumed_acvpu);
+}
+
+TEST_F(AnalyzerClinicalTest, News2UsesProfileScaleAndDefaults) {
+  Analyzer a(clock, sink, news2_and_signal_rules());
+  auto copd = std::make_shared<PatientProfile>();
+  copd->news2_scale = SpO2Scale::scale2;
+  a.set_profile(PatientId("copd"), copd);
+  a.on_reading(vitals("copd", 0, 16, 89, 120, 70, 36.8));
+  a.on_reading(vitals("scale1", 0, 16, 89, 120, 70, 36.8));
+  const auto events = sink.events();
+  auto news2_for = [&](std::string_view patient) {
+    return std::count_if(events.begin(), events.end(), [&](const AlertEvent& e) {
+      return e.rule == "news2" && e.patient == patient;
+    });
+  };
+  EXPECT_EQ(news2_for("copd"), 0) << "89% on air is on target on Scale 2";
+  EXPECT_EQ(news2_for("scale1"), 1) << "89% scores 3 on Scale 1";
+}
+
+TEST_F(AnalyzerClinicalTest, SignalLostRaisesAfterQuietAndClearsOnTheNextReading) {
+  Analyzer a(clock, sink, news2_and_signal_rules());
+  Reading r = make_reading("p", 0, {{Vital::hr, 70}}, "wb-7");
+  r.received_ms = clock.wall_ms();
+  a.on_reading(r);
+  clock.advance(119'999ms);
+  a.on_tick();
+  EXPECT_TRUE(sink.events().empty());
+  clock.advance(1ms);
+  a.on_tick();
+  a.on_tick();
+  ASSERT_EQ(sink.events().size(), 1u) << "raised once, not once per tick";
+  const AlertEvent lost = sink.events()[0];
+  EXPECT_EQ(lost.rule, "signal_lost");
+  EXPECT_EQ(lost.metric, "none");
+  EXPECT_EQ(lost.state, AlertState::raised);
+  EXPECT_EQ(lost.severity, Severity::medium);
+  EXPECT_FALSE(lost.value);
+  EXPECT_FALSE(lost.reading_ts_ms);
+  EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 1, 0}));
+
+  r.received_ms = clock.wall_ms();
+  r.ts_ms = 200'000;
+  a.on_reading(r);
+  ASSERT_EQ(sink.events().size(), 2u);
+  const AlertEvent back = sink.events()[1];
+  EXPECT_EQ(back.state, AlertState::cleared);
+  EXPECT_EQ(back.id, lost.id);
+  EXPECT_EQ(back.reading_ts_ms, 200'000);
+  EXPECT_EQ(back.device, "wb-7");
+  EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 0, 0}));
+}
+
+TEST_F(AnalyzerClinicalTest, AckAcknowledgesOnceAndEscalationNeedsANewAck) {
+  Analyzer a(clock, sink, news2_and_signal_rules());
+  a.on_reading(make_reading("p", 0, {{Vital::spo2, 91}}));
+  AckRequest ack;
+  ack.patient = PatientId("p");
+  ack.rule = RuleName("spo2_low");
+  ack.by = AckBy("rn-42");
+  EXPECT_EQ(a.on_ack(ack), AckResult::acknowledged);
+  EXPECT_EQ(a.on_ack(ack), AckResult::duplicate);
+  a.on_reading(make_reading("p", 1, {{Vital::spo2, 84}}));
+  EXPECT_EQ(a.on_ack(ack), AckResult::acknowledged) << "the escalation needs a new ack";
+  a.on_reading(make_reading("p", 2, {{Vital::spo2, 99}}));
+  EXPECT_EQ(a.on_ack(ack), AckResult::inactive);
+  EXPECT_THAT(sink.summary(), ElementsAre("p:spo2_low:raised:low", "p:spo2_low:acknowledged:low",
+                                          "p:spo2_low:escalated:high", "p:spo2_low:acknowledged:high",
+                                          "p:spo2_low:cleared:high"));
+  const auto acked = sink.events()[1];
+  EXPECT_EQ(acked.id, sink.events()[0].id);
+  EXPECT_EQ(acked.acked_by, "rn-42");
+  EXPECT_FALSE(acked.value);
+  EXPECT_FALSE(acked.reading_ts_ms);
+}
+
+TEST_F(AnalyzerClinicalTest, AcksForUnknownPatientsOrRulesAreInactive) {
+  Analyzer a(clock, sink, news2_and_signal_rules());
+  AckRequest ack;
+  ack.patient = PatientId("nobody");
+  ack.rule = RuleName("spo2_low");
+  EXPECT_EQ(a.on_ack(ack), AckResult::inactive);
+  a.on_reading(make_reading("p", 0, {{Vital::spo2, 91}}));
+  ack.patient = PatientId("p");
+  ack.rule = RuleName("no_such_rule");
+  EXPECT_EQ(a.on_ack(ack), AckResult::inactive);
+  ack.rule = RuleName("news2");
+  EXPECT_EQ(a.on_ack(ack), AckResult::inactive);
+}
+
+TEST_F(AnalyzerClinicalTest, PausingClearsActiveAlertsAndSilencesThePatient) {
+  Analyzer a(clock, sink, news2_and_signal_rules());
+  Reading r = make_reading("p", 0, {{Vital::spo2, 89}});
+  r.received_ms = clock.wall_ms();
+  a.on_reading(r);
+  auto paused = std::make_shared<PatientProfile>();
+  paused->paused = true;
+  a.set_profile(PatientId("p"), paused);
+  ASSERT_EQ(sink.events().size(), 2u);
+  EXPECT_EQ(sink.events()[1].state, AlertState::cleared);
+  EXPECT_EQ(sink.events()[1].reason, ClearReason::patient_paused);
+  a.on_reading(make_reading("p", 1, {{Vital::spo2, 80}}));
+  clock.advance(10min);
+  a.on_tick();
+  EXPECT_EQ(sink.events().size(), 2u) << "no alerts at all while paused, not even signal_lost";
+  a.set_profile(PatientId("p"), nullptr);
+  a.on_reading(make_reading("p", 2, {{Vital::spo2, 80}}));
+  EXPECT_EQ(sink.events().size(), 3u) << "unpaused: judged again from the next reading";
+}
+
+TEST_F(AnalyzerClinicalTest, ProfileOverridesApplyToThatPatientOnly) {
+  Analyzer a(clock, sink, news2_and_signal_rules());
+  auto profile = std::make_shared<PatientProfile>();
+  profile->overrides.push_back({RuleName("spo2_low"), Severity::low, 88});
+  profile->overrides.push_back({RuleName("spo2_low"), Severity::medium, 86});
+  profile->overrides.push_back({RuleName("spo2_low"), Severity::high, 80});
+  a.set_profile(PatientId("copd"), profile);
+  a.on_reading(make_reading("copd", 0, {{Vital::spo2, 89}}));
+  a.on_reading(make_reading("other", 0, {{Vital::spo2, 89}}));
+  EXPECT_THAT(sink.summary(), ElementsAre("other:spo2_low:raised:medium"));
+  a.on_reading(make_reading("copd", 1, {{Vital::spo2, 85}}));
+  EXPECT_EQ(sink.summary().back(), "copd:spo2_low:raised:medium");
+}
+
+TEST_F(AnalyzerClinicalTest, SwitchingNews2OffClearsItsAlerts) {
+  Analyzer a(clock, sink, news2_and_signal_rules());
+  a.on_reading(vitals("p", 0, 26, 97, 120, 70, 36.8));
+  ASSERT_EQ(news2_only(sink).size(), 1u);
+  auto off = news2_and_signal_rules();
+  off->news2.enabled = false;
+  a.set_rules(off);
+  ASSERT_EQ(news2_only(sink).size(), 2u);
+  EXPECT_EQ(sink.events().back().reason, ClearReason::rule_removed);
+}
+
+}  // namespace
+}  // namespace vitalsd

@@ -155,9 +155,9 @@ TEST(ThresholdEvaluator, EscalationResetsAcknowledgement) {
   ThresholdState state;
   AlertIdGenerator ids(1);
   ASSERT_TRUE(step_threshold(rule, rule.levels, state, 91, 0, ids));
-  state.acknowledged = true;
+  state.episode.acknowledged = true;
   ASSERT_TRUE(step_threshold(rule, rule.levels, state, 89, 1, ids));
-  EXPECT_FALSE(state.acknowledged);
+  EXPECT_FALSE(state.episode.acknowledged);
 }
 
 TEST(ThresholdEvaluator, OutOfOrderReadingDoesNotSatisfyFor) {

@@ -36,7 +36,7 @@ TEST(WorkerPool, EveryReadingIsProcessedOnceAndPerPatientOrderHolds) {
   RulesBroadcast rules(spo2_rules(92));
   Metrics metrics(3);
   // Tiny queues, so ingest is held back many times.
-  WorkerPool pool(3, 4, clock, sink, rules, metrics);
+  WorkerPool pool({.workers = 3, .queue_capacity = 4}, clock, sink, rules, metrics);
   pool.start();
   constexpr int kPatients = 50, kPerPatient = 200;
   for (int i = 0; i < kPerPatient; ++i) {
@@ -69,7 +69,7 @@ TEST(WorkerPool, NewRulesApplyFromTheNextReading) {
   RecordingAlertSink sink;
   RulesBroadcast rules(spo2_rules(92));
   Metrics metrics(1);
-  WorkerPool pool(1, 16, clock, sink, rules, metrics);
+  WorkerPool pool({.workers = 1, .queue_capacity = 16}, clock, sink, rules, metrics);
   pool.start();
   pool.accept(make_reading("p1", 1, {{Vital::spo2, 93}}));  // fine under 92
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -91,7 +91,7 @@ TEST(WorkerPool, AcceptAfterStopIsRefused) {
   RecordingAlertSink sink;
   RulesBroadcast rules(spo2_rules(92));
   Metrics metrics(1);
-  WorkerPool pool(1, 16, clock, sink, rules, metrics);
+  WorkerPool pool({.workers = 1, .queue_capacity = 16}, clock, sink, rules, metrics);
   pool.start();
   pool.stop();
   EXPECT_FALSE(pool.accept(make_reading("p1", 1, {{Vital::spo2, 80}})));

@@ -117,3 +117,19 @@ TEST(TopicFilter, GivenAMatchingTopic_WhenMatched_ThenDoesNotAllocate) {
 
 }  // namespace
 }  // namespace vitalsd
+
+namespace vitalsd {
+namespace {
+
+TEST(TopicFilterMatches, TellsWhichSubscriptionATopicBelongsToWhateverTheId) {
+  auto acks = TopicFilter::parse("alerts-ack/+");
+  ASSERT_TRUE(acks);
+  EXPECT_TRUE(acks->matches("alerts-ack/p-1"));
+  EXPECT_TRUE(acks->matches("alerts-ack/p 1")) << "shape matches; the id is invalid";
+  EXPECT_TRUE(acks->matches("alerts-ack/")) << "an empty level still matches the shape";
+  EXPECT_FALSE(acks->matches("alerts-ack/a/b"));
+  EXPECT_FALSE(acks->matches("vitals/p-1"));
+}
+
+}  // namespace
+}  // namespace vitalsd

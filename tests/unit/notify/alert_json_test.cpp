@@ -42,7 +42,7 @@ TEST(AlertJson, MissingReadingFieldsAreNull) {
   encode_alert_json(e, out);
   EXPECT_NE(out.find(R"("value":null,"threshold":null,"reading_ts":null)"), std::string::npos)
       << out;
-  EXPECT_NE(out.find(R"("device":null})"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("device":null,"by":""})"), std::string::npos) << out;
 }
 
 TEST(AlertJson, DecimalsAreShortest) {

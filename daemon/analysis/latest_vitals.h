@@ -1,0 +1,49 @@
+// LatestVitals: the newest value of each vital for one patient, by reading
+// time, plus the newest o2 and acvpu any reading carried. Feeds NEWS2 and the
+// patient's "latest" state. A late (out-of-order) reading never overwrites a
+// newer value.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
+
+#include "common/vitals.h"
+#include "ingest/reading.h"
+
+namespace vitalsd {
+
+struct LatestVitals {
+  struct Value {
+    double value = 0;
+    std::int64_t ts_ms = 0;
+    bool present = false;
+  };
+  template <class T>
+  struct Flag {
+    std::optional<T> value;
+    std::int64_t ts_ms = 0;
+  };
+
+  std::array<Value, kVitalCount> vitals;
+  Flag<bool> o2;
+  Flag<Acvpu> acvpu;
+  std::int64_t newest_ts_ms = std::numeric_limits<std::int64_t>::min();
+
+  const Value& operator[](Vital v) const { return vitals[static_cast<std::size_t>(v)]; }
+
+  void update(const Reading& r) {
+    for (Vital v : kAllVitals) {
+      if (!r.vitals.has(v)) continue;
+      Value& slot = vitals[static_cast<std::size_t>(v)];
+      if (slot.present && slot.ts_ms > r.ts_ms) continue;
+      slot = Value{r.vitals.get(v), r.ts_ms, true};
+    }
+    if (r.o2 && (!o2.value || o2.ts_ms <= r.ts_ms)) o2 = {r.o2, r.ts_ms};
+    if (r.acvpu && (!acvpu.value || acvpu.ts_ms <= r.ts_ms)) acvpu = {r.acvpu, r.ts_ms};
+    if (r.ts_ms > newest_ts_ms) newest_ts_ms = r.ts_ms;
+  }
+};
+
+}  // namespace vitalsd
