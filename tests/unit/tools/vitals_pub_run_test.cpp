@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
+#include "expected_alerts.h"
 #include "report.h"
 #include "run.h"
 #include "vitals_pub_test_support.h"
@@ -267,6 +269,70 @@ TEST(VitalsPubReport, IsJsonWithWhatWasSentAndWhatToExpect) {
   EXPECT_EQ(phases, (std::vector<std::string>{"connected", "dropout", "reconnected"}));
   EXPECT_FALSE(bool(doc["expected_alerts"]["available"]));
   EXPECT_EQ(std::string_view(doc["expected_alerts"]["reason"]), "no rules in this test");
+}
+
+TEST(VitalsPubReport, ListsExpectedAlertsAndTheProfilesTheyAssume) {
+  // Given a copd patient and a dropout patient, one reading each per second
+  const WardPlan w = ward(2, {{"copd", "1"}, {"dropout", "2"}});
+  const Schedule s{2, 2};
+  RecordingPublisher pub;
+  FakeRunClock clock;
+  Sender sender(w, s, run_limits(s, {}, {}, w.script_end_s()), "vitals", 0, 1, pub, clock);
+  std::stop_source stop;
+  sender.run(0, stop);
+  // And rules with an SpO2 threshold, NEWS2 and signal_lost
+  vitalsd::RuleSet rules;
+  vitalsd::ThresholdRule spo2;
+  spo2.name = "spo2_low";
+  spo2.metric = Vital::spo2;
+  spo2.levels = {{94, Severity::low}, {92, Severity::medium}};
+  spo2.for_duration = std::chrono::seconds(15);
+  rules.thresholds.push_back(spo2);
+  rules.news2.enabled = true;
+  rules.signal_lost.enabled = true;
+  ExpectationContext ctx;
+  ctx.ward = &w;
+  ctx.model_rate = 2;
+  for (const auto& p : sender.tally().patients) ctx.slots.push_back(p.slots);
+  ctx.start_wall_ms = FakeRunClock::kWallAtZero;
+  ctx.slack_ms = 1250;
+  Options o;
+  o.patients = 2;
+  o.rate = 2;
+  RunSummary sum;
+  sum.options = &o;
+  sum.ward = &w;
+  sum.schedule = s;
+  sum.tally = &sender.tally();
+  sum.start_wall_ms = FakeRunClock::kWallAtZero;
+  sum.rules = &rules;
+  sum.rules_path = "/rules";
+  sum.slack_ms = ctx.slack_ms;
+  sum.expectations = expect_alerts(rules, ctx);
+  // When the report is written
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(report_json(sum));
+  simdjson::dom::element doc = parser.parse(padded);
+  // Then the copd profile is spelled out for the monitor's Redis hash
+  simdjson::dom::element profile = doc["profiles"].at(0);
+  EXPECT_EQ(std::string_view(profile["patient"]), "p-0001");
+  EXPECT_EQ(std::string_view(profile["fields"]["news2_scale"]), "2");
+  EXPECT_EQ(std::string_view(profile["fields"]["spo2_low.low"]), "88");
+  // And the expected alerts carry every field a checker needs
+  simdjson::dom::element ex = doc["expected_alerts"];
+  EXPECT_TRUE(bool(ex["available"]));
+  EXPECT_EQ(std::int64_t(ex["slack_ms"]), 1250);
+  std::set<std::string> seen;
+  for (simdjson::dom::element a : ex["alerts"].get_array()) {
+    seen.insert(std::string(std::string_view(a["patient"])) + " " +
+                std::string(std::string_view(a["rule"])));
+    for (const char* key :
+         {"metric", "scenario", "phase", "certain", "severity", "max_severity", "raise_earliest_ms",
+          "raise_latest_ms", "clear", "clear_earliest_ms", "clear_latest_ms"}) {
+      EXPECT_EQ(a[key].error(), simdjson::SUCCESS) << key;
+    }
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"p-0001 news2", "p-0002 signal_lost"}));
 }
 
 }  // namespace
