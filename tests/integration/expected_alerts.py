@@ -80,9 +80,9 @@ def check_alerts(report, alerts):
             top = max(SEVERITY[sev] for _, s, sev in mine if s != "cleared")
             if top < SEVERITY[e["severity"]]:
                 problems.append(f"{where}: reached {top}, expected at least {e['severity']}")
-            cleared = [t for t, s, _ in mine if s == "cleared"]
-            if e["clear"] == "yes" and window_end(e) <= valid_until and mine[-1][1] != "cleared":
+            ended_cleared = mine[-1][1] == "cleared"
+            if e["clear"] == "yes" and window_end(e) <= valid_until and not ended_cleared:
                 problems.append(f"{where}: not cleared by {e['clear_latest_ms']}")
-            if e["clear"] == "no" and cleared:
-                problems.append(f"{where}: cleared at {cleared[0]}, expected to stay active")
+            if e["clear"] == "no" and ended_cleared:
+                problems.append(f"{where}: cleared at {mine[-1][0]}, expected to stay active")
     return problems

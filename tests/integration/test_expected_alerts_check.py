@@ -60,6 +60,16 @@ def test_each_kind_of_miss_is_reported():
         assert any(says in p for p in problems), (says, problems)
 
 
+def test_clear_no_means_active_at_the_end():
+    stays = entry(clear="no", clear_earliest=None, clear_latest=None)
+    flap_then_active = [alert("p-0002", "spo2_low", "raised", "medium", 12_000),
+                        alert("p-0002", "spo2_low", "cleared", "medium", 14_000),
+                        alert("p-0002", "spo2_low", "raised", "medium", 16_000)]
+    assert check_alerts(report(stays), flap_then_active) == []
+    problems = check_alerts(report(stays), flap_then_active[:2])
+    assert any("expected to stay active" in p for p in problems), problems
+
+
 def test_optional_entries_allow_but_do_not_require():
     optional = entry(certain=False, clear="maybe", clear_latest=None)
     assert check_alerts(report(optional), []) == []

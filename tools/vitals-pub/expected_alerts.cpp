@@ -186,6 +186,15 @@ void add_signal_lost(const PatientPlan& p, const std::vector<ReadingRange>& read
   }
 }
 
+// True when the readings end in an unbroken certain breach long enough to
+// raise: whatever happened before, the alert is active at the end.
+bool ends_in_certain_breach(std::span<const SlotClass> c, std::int64_t for_ms) {
+  if (c.empty() || !c.back().must_breach) return false;
+  std::size_t s = c.size() - 1;
+  while (s > 0 && c[s - 1].must_breach) --s;
+  return c.back().t_ms - c[s].t_ms >= for_ms;
+}
+
 }  // namespace
 
 std::vector<Episode> find_episodes(std::span<const SlotClass> c, std::int64_t for_ms) {
@@ -266,7 +275,9 @@ std::vector<Episode> find_episodes(std::span<const SlotClass> c, std::int64_t fo
       ep.clear = ClearExpectation::yes;
       ep.clear_latest = ze;
       ep.clear_earliest = first_can_clear.value_or(ze);
-    } else if (first_can_clear) {
+    } else if (first_can_clear && !ends_in_certain_breach(c, for_ms)) {
+      // It may clear on the way (a ramp through the ambiguous band) and is
+      // not certainly active again at the end.
       ep.clear = ClearExpectation::maybe;
       ep.clear_earliest = first_can_clear;
     }

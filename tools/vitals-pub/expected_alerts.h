@@ -34,6 +34,9 @@ struct ExpectationContext {
   std::int64_t signal_lost_check_ms = 5000;
 };
 
+// How an episode ends: yes = certainly cleared by clear_latest; no = certainly
+// active when the readings end; maybe = either (it may also clear and re-raise
+// on the way, e.g. while a ramp crosses the threshold band).
 enum class ClearExpectation : std::uint8_t { yes, no, maybe };
 
 struct ExpectedAlert {
