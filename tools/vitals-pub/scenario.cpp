@@ -57,7 +57,7 @@ std::vector<ScenarioSpec> make_catalog() {
                              {hr, to(132)},
                              {rr, to(27)},
                              {temp, to(39.2)},
-                             {spo2, to(94)}}),
+                             {spo2, to(96)}}),
                     {},
                     {}},
                    {"septic_shock", Timing::held, 15 * kMinute, {}, {}, Acvpu::C, {}},
@@ -76,7 +76,7 @@ std::vector<ScenarioSpec> make_catalog() {
                     Timing::scaled,
                     15 * kMinute,
                     {},
-                    targets({{spo2, to(87)}, {rr, to(25)}, {hr, to(108)}}),
+                    targets({{spo2, to(87)}, {rr, to(25)}, {hr, to(104)}}),
                     {},
                     {}},
                    {"hypoxic", Timing::held, 10 * kMinute, {}, {}, {}, {}},
@@ -117,18 +117,18 @@ std::vector<ScenarioSpec> make_catalog() {
                {}});
 
   c.push_back({"bradycardia",
-               "HR slows to 44 (second-degree block), then 34 with SBP 92 (complete heart "
+               "HR slows to 42 (second-degree block), then 32 with SBP 92 (complete heart "
                "block); not reversed (awaiting pacing)",
                ScenarioKind::course,
                {
                    {"stable", Timing::scaled, 5 * kMinute, {}, {}, {}, {}},
-                   {"slowing", Timing::scaled, 10 * kMinute, {}, targets({{hr, to(44)}}), {}, {}},
+                   {"slowing", Timing::scaled, 10 * kMinute, {}, targets({{hr, to(42)}}), {}, {}},
                    {"heart_block", Timing::held, 10 * kMinute, {}, {}, {}, {}},
                    {"complete_block_onset",
                     Timing::scaled,
                     3 * kMinute,
                     {},
-                    targets({{hr, to(34)}, {sbp, to(92)}, {dbp, to(55)}}),
+                    targets({{hr, to(32)}, {sbp, to(92)}, {dbp, to(55)}}),
                     {},
                     {}},
                    {"complete_heart_block", Timing::held, 10 * kMinute, {}, {}, {}, {}},
