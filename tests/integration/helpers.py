@@ -7,17 +7,20 @@ every process started is stopped by its PID.
     free_port()                         a free TCP port on 127.0.0.1
     wait_for(condition, timeout, ...)   poll until condition() is truthy
     Process(path, args, ...)            a child process with captured output
-    Mosquitto(workdir, ...)             a throwaway broker on a loopback port
+    make_tls_files(workdir)             a throwaway CA and a server certificate for 127.0.0.1
+    Mosquitto(workdir, ...)             a throwaway broker on a loopback port (TLS, users optional)
     MqttCollector(host, port, ...)      a subscriber that records what arrives
     spec2_verdict(payload, now_ms)      SPEC §2: "ok" or the rejection reason
 """
 
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -177,6 +180,27 @@ def mosquitto_binary():
     return shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
+def make_tls_files(workdir):
+    """A CA and a server certificate for 127.0.0.1/localhost, valid for a day.
+
+    Returns {"ca": path, "cert": path, "key": path} (the server's cert and key).
+    """
+    d = str(workdir)
+    ca_key, ca, key, csr, cert = (os.path.join(d, n) for n in
+                                  ("ca.key", "ca.crt", "server.key", "server.csr", "server.crt"))
+    ext = os.path.join(d, "server.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for cmd in (["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "1",
+                 "-subj", "/CN=vitalsd test CA"],
+                ["req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=localhost"],
+                ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+                 "-out", cert, "-days", "1", "-extfile", ext]):
+        subprocess.run(["openssl", *cmd], check=True, capture_output=True, timeout=30)
+    return {"ca": ca, "cert": cert, "key": key}
+
+
 class Mosquitto:
     """A mosquitto 2.0 broker on 127.0.0.1:<free port>, in memory, for one test.
 
@@ -187,23 +211,48 @@ class Mosquitto:
             broker.uri  # "tcp://127.0.0.1:PORT"
     """
 
-    def __init__(self, workdir, port=None, extra_conf=""):
+    def __init__(self, workdir, port=None, extra_conf="", tls=None, users=None):
+        """tls: make_tls_files() output, for a TLS-only listener; users:
+        {"name": "password"}, which turns anonymous access off."""
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.workdir = str(workdir)
         self.conf_path = os.path.join(self.workdir, f"mosquitto-{self.port}.conf")
         self.extra_conf = extra_conf
+        self.tls = tls
+        self.users = users
         self.process = None
 
     @property
     def uri(self):
-        return f"tcp://{self.host}:{self.port}"
+        return f"{'ssl' if self.tls else 'tcp'}://{self.host}:{self.port}"
+
+    def _security_conf(self):
+        lines = []
+        if self.tls:
+            lines += [f"cafile {self.tls['ca']}", f"certfile {self.tls['cert']}",
+                      f"keyfile {self.tls['key']}"]
+        if self.users:
+            passwd = os.path.join(self.workdir, f"mosquitto-{self.port}.passwd")
+            open(passwd, "w").close()
+            tool = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+            for name, password in self.users.items():
+                subprocess.run([tool, "-b", passwd, name, password], check=True,
+                               capture_output=True, timeout=30)
+            lines += ["allow_anonymous false", f"password_file {passwd}"]
+        else:
+            lines.append("allow_anonymous true")
+        return "".join(line + "\n" for line in lines)
 
     def start(self, timeout=10):
         with open(self.conf_path, "w") as f:
             f.write(
                 f"listener {self.port} {self.host}\n"
-                "allow_anonymous true\n"
+                # Run as whoever runs the tests: as root, mosquitto would
+                # otherwise switch to user "mosquitto" and lose access to
+                # files in the test's private temporary folder.
+                f"user {pwd.getpwuid(os.getuid()).pw_name}\n"
+                + self._security_conf() +
                 "persistence false\n"
                 "max_queued_messages 0\n"
                 "max_inflight_messages 0\n"
@@ -251,7 +300,8 @@ class MqttCollector:
             c.messages, c.by_topic(), c.count()
     """
 
-    def __init__(self, host, port, topics=("#",), qos=1, client_id=None):
+    def __init__(self, host, port, topics=("#",), qos=1, client_id=None, ca_file=None,
+                 username=None, password=None):
         self.host, self.port = host, port
         self.topics = list(topics)
         self.qos = qos
@@ -263,6 +313,10 @@ class MqttCollector:
         self._client.on_connect = self._on_connect
         self._client.on_subscribe = lambda *a: self._subscribed.set()
         self._client.on_message = self._on_message
+        if ca_file:
+            self._client.tls_set_context(ssl.create_default_context(cafile=ca_file))
+        if username:
+            self._client.username_pw_set(username, password)
 
     def _on_connect(self, client, userdata, flags, rc):
         if rc == 0:

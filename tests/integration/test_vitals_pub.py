@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from helpers import Process, free_port, spec2_verdict
+from helpers import Mosquitto, MqttCollector, Process, free_port, make_tls_files, spec2_verdict
 
 TS = re.compile(rb'"ts":[0-9.]+')
 
@@ -180,3 +180,23 @@ def test_sigint_stops_a_long_run_and_still_writes_the_report(
     r = read_report(report)
     assert r["interrupted"] is True
     assert sub.wait_until_quiet(0.5, timeout=10) == r["sent_total"]
+
+
+def test_tls_and_password_like_the_daemon(vitals_pub_bin, tmp_path):
+    tls = make_tls_files(tmp_path)
+    (tmp_path / "password").write_text("s3cret\n")
+    (tmp_path / "wrong").write_text("guess\n")
+    with Mosquitto(tmp_path, tls=tls, users={"ward7": "s3cret"}) as broker:
+        with MqttCollector(broker.host, broker.port, ["vitals/#"], ca_file=tls["ca"],
+                           username="ward7", password="s3cret") as sub:
+            ok = Process(vitals_pub_bin, ["--broker", broker.uri, "--ca-file", tls["ca"],
+                                          "--username", "ward7", "--password-file",
+                                          tmp_path / "password", "--count", "50", "--rate", "0"])
+            assert ok.wait(30) == 0, ok.stderr_text()
+            sub.wait_for_count(50, timeout=10)
+        refused = Process(vitals_pub_bin, ["--broker", broker.uri, "--ca-file", tls["ca"],
+                                           "--username", "ward7", "--password-file",
+                                           tmp_path / "wrong", "--count", "5"])
+        assert refused.wait(30) == 1
+        assert "cannot connect" in refused.stderr_text()
+        assert "guess" not in refused.stderr_text()  # secrets never printed

@@ -337,16 +337,21 @@ Expectations expect_alerts(const vitalsd::RuleSet& rules, const ExpectationConte
   bool any_course = false;
   for (const auto& p : ward.patients) any_course = any_course || p.course != nullptr;
   if (any_course) {
+    // A plateau must outlast `for` by a couple of readings and some margin for
+    // the ramp into it to be judged with certainty.
     const double interval_s = static_cast<double>(ward.patients.size()) / ctx.model_rate;
+    std::string short_of;
     for (const auto& rule : rules.thresholds) {
-      const double need_s =
-          static_cast<double>(rule.for_duration.count()) / 1000.0 + 2 * interval_s + 10.0;
-      if (ward.options.min_hold_s < need_s) {
-        ex.notes.push_back(fmt::format(
-            "plateaus are held for {}s, not clearly longer than rule {}'s for={}s: its alerts may "
-            "be listed as optional; raise --min-hold",
-            ward.options.min_hold_s, rule.name, rule.for_duration.count() / 1000.0));
+      const double for_s = static_cast<double>(rule.for_duration.count()) / 1000.0;
+      if (ward.options.min_hold_s < for_s + 2 * interval_s + 10.0) {
+        short_of += fmt::format("{}{} ({}s)", short_of.empty() ? "" : ", ", rule.name, for_s);
       }
+    }
+    if (!short_of.empty()) {
+      ex.notes.push_back(fmt::format(
+          "plateaus are held for {}s (--min-hold), not clearly longer than the `for` of {}: "
+          "their alerts may be listed as optional",
+          ward.options.min_hold_s, short_of));
     }
   }
   return ex;

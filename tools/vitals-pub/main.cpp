@@ -192,24 +192,33 @@ int run(const vp::Options& o) {
   const std::int64_t start_wall = clock.wall_ms() + 20;
   DoneCounter done;
   {
-    std::jthread signal_watcher([&](std::stop_token st) { watch_signals(st, stop, interrupted); });
+    std::jthread signal_watcher(
+        [&](const std::stop_token& st) { watch_signals(st, stop, interrupted); });
     std::vector<std::jthread> threads;
+    threads.reserve(workers.size());
     for (auto& w : workers) {
       threads.emplace_back([&, worker = w.get()] {
         worker->run(start_mono, stop);
         done.finished();
       });
     }
+    // On a terminal the progress line is rewritten in place; in a log, one
+    // line per second.
+    const bool tty = ::isatty(STDERR_FILENO) == 1;
     std::uint64_t last_sent = 0;
+    bool progressed = false;
     while (!done.wait_all(workers.size(), std::chrono::seconds(1))) {
       if (o.quiet) continue;
       std::uint64_t sent = 0;
       for (const auto& w : workers) sent += w->messages_so_far();
       const double elapsed = static_cast<double>(clock.mono_ns() - start_mono) / 1e9;
-      fmt::print(stderr, "vitals-pub: {:>10} sent  {:>9.1f}/s now  {:>9.1f}/s average\n", sent,
-                 static_cast<double>(sent - last_sent), elapsed > 0 ? sent / elapsed : 0.0);
+      fmt::print(stderr, "{}vitals-pub: {:>10} sent  {:>9.1f}/s now  {:>9.1f}/s average{}",
+                 tty ? "\r" : "", sent, static_cast<double>(sent - last_sent),
+                 elapsed > 0 ? static_cast<double>(sent) / elapsed : 0.0, tty ? "" : "\n");
       last_sent = sent;
+      progressed = true;
     }
+    if (tty && progressed) fmt::print(stderr, "\n");
     threads.clear();  // joins
     signal_watcher.request_stop();
   }
@@ -291,5 +300,12 @@ int main(int argc, char** argv) {
     case vp::Command::Action::run:
       break;
   }
-  return run(cmd->options);
+  try {
+    return run(cmd->options);
+  } catch (const std::exception& e) {
+    // Library errors are handled where they occur; this is the last resort
+    // (e.g. out of memory) so the failure is reported, not an abort.
+    say(std::string("internal error: ") + e.what());
+    return kExitFailure;
+  }
 }

@@ -3,6 +3,27 @@
 #include <fmt/format.h>
 
 namespace vitals_pub {
+namespace {
+
+// Paho reports a refused MQTT 3.1.1 connection by its CONNACK code only.
+std::string_view connack_meaning(int rc) {
+  switch (rc) {
+    case 1:
+      return " (unacceptable protocol version)";
+    case 2:
+      return " (client identifier rejected)";
+    case 3:
+      return " (server unavailable)";
+    case 4:
+      return " (bad user name or password)";
+    case 5:
+      return " (not authorized)";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
 
 PahoPublisher::PahoPublisher(const MqttSettings& settings)
     // No persistence: a load generator's in-flight messages are not worth a
@@ -46,7 +67,8 @@ vitalsd::Expected<std::unique_ptr<PahoPublisher>, std::string> PahoPublisher::co
     }
     p->connected_ = true;
   } catch (const mqtt::exception& e) {
-    return vitalsd::unexpected(fmt::format("cannot connect to {}: {}", settings.uri, e.what()));
+    return vitalsd::unexpected(fmt::format("cannot connect to {}: {}{}", settings.uri, e.what(),
+                                           connack_meaning(e.get_return_code())));
   }
   return p;
 }
