@@ -289,9 +289,9 @@ Ward:
                         give the same payloads. Default: random, printed
   --scenario NAME[:SEL] give a scenario to patients (repeatable). SEL is a comma
                         list of all, patient numbers (3), ranges (2-5) or ids
-                        (p-0003); without SEL, the lowest-numbered patient that
-                        has no scenario yet. One course per patient; artefacts
-                        can be added to anyone
+                        (p-0003); without SEL, the lowest-numbered patient
+                        without a course (artefacts: without any scenario).
+                        One course per patient; artefacts can be added to anyone
   --time-scale X        clinical seconds per real second for the scripted
                         courses (e.g. 60: an hour of illness in a minute) [1]
   --min-hold D          every scripted plateau lasts at least D of real time,

@@ -104,8 +104,12 @@ vitalsd::Expected<WardPlan, std::string> plan_ward(const WardOptions& options) {
     }
     std::vector<std::size_t> chosen;
     if (req.selector.empty()) {
-      const auto it = std::find_if(ward.patients.begin(), ward.patients.end(),
-                                   [](const PatientPlan& p) { return !p.course && !p.artefacts; });
+      // A course goes to the first patient without one (artefacts or not);
+      // artefacts to the first patient with nothing yet.
+      const bool overlay = spec->kind == ScenarioKind::overlay;
+      const auto it = std::find_if(
+          ward.patients.begin(), ward.patients.end(),
+          [&](const PatientPlan& p) { return !p.course && !(overlay && p.artefacts); });
       if (it == ward.patients.end()) {
         return vitalsd::unexpected("scenario '" + req.name +
                                    "': every patient already has a scenario; name one with " +

@@ -19,8 +19,9 @@
 namespace vitals_pub {
 
 // --scenario NAME[:SELECTOR]. SELECTOR is a comma list of `all`, patient
-// numbers (`3`), ranges (`2-5`) or ids (`p-0003`); empty picks the
-// lowest-numbered patient that has no scenario yet.
+// numbers (`3`), ranges (`2-5`) or ids (`p-0003`). Empty picks the
+// lowest-numbered patient without a course (for a course) or without any
+// scenario (for artefacts).
 struct ScenarioRequest {
   std::string name;
   std::string selector;

@@ -244,6 +244,11 @@ TEST(VitalsPubWard, SelectorsPickPatients) {
       {{{"artefacts", "all"}, {"sepsis", "4"}},
        {"p-0004"},
        {"p-0001", "p-0002", "p-0003", "p-0004", "p-0005"}},
+      // A course without a selector ignores artefacts; artefacts skip busy patients.
+      {{{"artefacts", "all"}, {"sepsis", ""}},
+       {"p-0001"},
+       {"p-0001", "p-0002", "p-0003", "p-0004", "p-0005"}},
+      {{{"sepsis", ""}, {"artefacts", ""}}, {"p-0001"}, {"p-0002"}},
   };
   for (const Case& c : cases) {
     const WardPlan ward = plan(ward_options(1, 5, c.requests));
