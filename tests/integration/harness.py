@@ -132,6 +132,8 @@ class Process:
 class Mosquitto:
     """A private mosquitto on a free loopback port; restartable on the same port."""
 
+    host = "127.0.0.1"
+
     def __init__(self, workdir, port=None, extra_conf=""):
         self.workdir = Path(workdir)
         self.port = port or free_port()
@@ -144,7 +146,6 @@ class Mosquitto:
             "persistence false\n"
             "max_queued_messages 0\n"
             "max_queued_bytes 0\n"
-            "max_inflight_messages 0\n"
             f"{extra_conf}")
         self.process = None
         self.start()

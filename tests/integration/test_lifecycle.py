@@ -36,11 +36,15 @@ def test_sigterm_drains_every_received_reading_and_publishes_its_alert(vitalsd, 
     # Every reading vitalsd took before the signal has its alert on the broker.
     sub.wait_for(int(received_before_signal))
     d.process.wait_for_line(r"shutdown complete")
-    # The rest stayed in the broker's session: a restart alerts them, each exactly once.
+    # The rest stayed in the broker's session: a restart alerts them.
     d.start()
-    alerts = sub.wait_for(n, timeout=60)
-    patients = [a["patient"] for a in alerts]
-    assert len(patients) == n and len(set(patients)) == n, "no reading lost, no alert twice"
+    wait_until(lambda: len({a["patient"] for a in sub.json_messages()}) == n, timeout=60,
+               what=lambda: f"alerts for all {n} patients "
+                            f"(have {len({a['patient'] for a in sub.json_messages()})})")
+    # Without Redis (this test) vitalsd has no memory across a restart, so a
+    # reading the broker redelivers because its PUBACK was lost in the
+    # disconnect is alerted again; see test_redis_recovery for the
+    # exactly-once case with Redis.
 
 
 def test_saturated_queues_do_not_wedge_the_pipeline(vitalsd, mqtt):
