@@ -12,8 +12,13 @@ std::size_t severity_index(Severity s) { return static_cast<std::size_t>(s) - 1;
 }  // namespace
 
 Analyzer::Analyzer(const Clock& clock, AlertSink& sink, std::shared_ptr<const RuleSet> rules,
-                   AlertIdGenerator ids)
-    : clock_(clock), sink_(sink), rules_(std::move(rules)), ids_(std::move(ids)) {}
+                   ProfileRequester* profiles, ProfilePolicy policy, AlertIdGenerator ids)
+    : clock_(clock),
+      sink_(sink),
+      rules_(std::move(rules)),
+      profiles_(profiles),
+      policy_(policy),
+      ids_(std::move(ids)) {}
 
 Analyzer::PatientState& Analyzer::patient(const PatientId& id) {
   auto it = patients_.find(id.view());
@@ -32,7 +37,118 @@ Analyzer::PatientState* Analyzer::find(std::string_view id) {
 
 void Analyzer::on_reading(const Reading& r) {
   PatientState& p = patient(r.patient);
+  if (r.redelivered && p.restored_ts && r.ts_ms <= *p.restored_ts) {
+    ++redelivered_skipped_;
+    return;
+  }
+  if (profiles_ != nullptr && !profile_ready(p, r)) return;
+  evaluate(p, r);
+}
+
+bool Analyzer::profile_ready(PatientState& p, const Reading& r) {
+  switch (p.profile_status) {
+    case ProfileStatus::known:
+      if (clock_.mono_ns() >= p.profile_expires_ns) request_profile(p);  // stale-while-revalidate
+      return true;
+    case ProfileStatus::none:
+      p.profile_status = ProfileStatus::waiting;
+      p.held_since_ns = clock_.mono_ns();
+      holding_.push_back(&p);
+      request_profile(p);
+      [[fallthrough]];
+    case ProfileStatus::waiting:
+      if (p.held.size() < policy_.max_held_readings) {
+        p.held.push_back(r);
+        return false;
+      }
+      release_held(p);  // waited long enough in readings: go on with defaults
+      return true;
+  }
+  return true;
+}
+
+void Analyzer::request_profile(PatientState& p) {
+  if (p.profile_request_pending) return;  // at most one read in flight per patient
+  p.profile_request_pending = true;
+  profiles_->request_profile(p.id);
+}
+
+void Analyzer::on_profile(const PatientId& id, const ProfileAnswer& answer) {
+  PatientState* p = find(id.view());
+  if (p == nullptr) return;
+  p->profile_request_pending = false;
+  const std::int64_t now = clock_.mono_ns();
+  switch (answer.kind) {
+    case ProfileAnswer::Kind::found:
+    case ProfileAnswer::Kind::absent:
+      apply_profile(*p, answer.profile);
+      p->profile_expires_ns =
+          now + std::chrono::duration_cast<std::chrono::nanoseconds>(policy_.ttl).count();
+      break;
+    case ProfileAnswer::Kind::unavailable:  // keep what we had (or defaults)
+      p->profile_expires_ns =
+          now + std::chrono::duration_cast<std::chrono::nanoseconds>(policy_.retry_after).count();
+      break;
+  }
+  release_held(*p);
+}
+
+void Analyzer::release_held(PatientState& p) {
+  if (p.profile_status == ProfileStatus::waiting) p.profile_status = ProfileStatus::known;
+  if (p.held.empty()) return;
+  std::vector<Reading> held;
+  held.swap(p.held);  // frees the patient's buffer: holding is rare
+  for (const Reading& r : held) evaluate(p, r);
+}
+
+void Analyzer::invalidate_profile(std::string_view id) {
+  PatientState* p = find(id);
+  if (p == nullptr || profiles_ == nullptr) return;
+  p->profile_expires_ns = clock_.mono_ns();
+  request_profile(*p);
+}
+
+bool Analyzer::restore_alert(const PatientId& id, std::string_view rule, const Episode& episode) {
+  PatientState& p = patient(id);
+  Episode* ep = episode_of(p, rule);
+  if (ep == nullptr) {
+    // Active when vitalsd stopped, but its rule is gone: say it is over.
+    const Episode gone{.active = false, .acknowledged = false, .severity = episode.severity,
+                       .id = episode.id};
+    emit(p, rule, kNoMetric, AlertState::cleared, gone, {.reason = ClearReason::rule_removed});
+    return false;
+  }
+  const bool was_active = ep->active;
+  const Severity was = ep->severity;
+  *ep = episode;
+  account(was_active, was, *ep);
+  return true;
+}
+
+void Analyzer::restore_last_ts(const PatientId& id, std::int64_t ts_ms) {
+  patient(id).restored_ts = ts_ms;
+}
+
+void Analyzer::collect_latest(std::vector<LatestSnapshot>& out) {
+  for (PatientState* p : dirty_) {
+    out.push_back(LatestSnapshot{p->id, p->latest, p->news2_score});
+    p->dirty = false;
+  }
+  dirty_.clear();
+}
+
+void Analyzer::apply_profile(PatientState& p, std::shared_ptr<const PatientProfile> profile) {
+  const bool was_paused = p.paused();
+  p.profile = std::move(profile);
+  if (p.paused() && !was_paused) clear_all(p, ClearReason::patient_paused);
+}
+
+void Analyzer::evaluate(PatientState& p, const Reading& r) {
   p.latest.update(r);
+  if (!p.dirty) {
+    p.dirty = true;
+    dirty_.push_back(&p);
+  }
   if (p.paused()) return;  // no alerts at all; nothing pending either (see clear_all)
 
   if (rules_->signal_lost.enabled) {
@@ -72,6 +188,7 @@ void Analyzer::evaluate_news2(PatientState& p, const Reading& r) {
   const std::optional<News2Evaluation> eval =
       vitalsd::evaluate_news2(p.latest, p.profile.get(), rules_->news2.window);
   if (!eval) return;  // not every parameter is fresh: nothing changes
+  p.news2_score = eval->score.total;
   const bool was_active = p.news2.active;
   const Severity was = p.news2.severity;
   if (auto state = step_news2(p.news2, eval->score.risk, ids_)) {
@@ -112,6 +229,18 @@ Episode* Analyzer::episode_of(PatientState& p, std::string_view rule) {
 }
 
 void Analyzer::on_tick() {
+  // Safety net: the store answers within its timeout, but never hold a
+  // patient's readings longer than max_hold whatever happens to the answer.
+  const std::int64_t give_up_before =
+      clock_.mono_ns() -
+      std::chrono::duration_cast<std::chrono::nanoseconds>(policy_.max_hold).count();
+  std::erase_if(holding_, [&](PatientState* p) {
+    if (p->profile_status != ProfileStatus::waiting) return true;
+    if (p->held_since_ns > give_up_before) return false;
+    release_held(*p);
+    return true;
+  });
+
   const SignalLostSettings& s = rules_->signal_lost;
   if (!s.enabled) return;
   watch_.sweep(clock_.wall_ms(), s.after.count(), [&](SignalWatchNode& node) {
@@ -126,9 +255,11 @@ void Analyzer::on_tick() {
 
 void Analyzer::set_profile(const PatientId& id, std::shared_ptr<const PatientProfile> profile) {
   PatientState& p = patient(id);
-  const bool was_paused = p.paused();
-  p.profile = std::move(profile);
-  if (p.paused() && !was_paused) clear_all(p, ClearReason::patient_paused);
+  apply_profile(p, std::move(profile));
+  p.profile_status = ProfileStatus::known;
+  p.profile_expires_ns =
+      clock_.mono_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(policy_.ttl).count();
+  release_held(p);
 }
 
 void Analyzer::clear_all(PatientState& p, ClearReason reason) {

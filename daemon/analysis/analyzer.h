@@ -23,6 +23,7 @@
 #include "analysis/latest_vitals.h"
 #include "analysis/news2_evaluator.h"
 #include "analysis/patient_profile.h"
+#include "analysis/profile_requester.h"
 #include "analysis/rule_set.h"
 #include "analysis/signal_watch.h"
 #include "analysis/threshold_evaluator.h"
@@ -35,6 +36,13 @@ namespace vitalsd {
 // Active alerts by severity (index 0 = low), for the active_alerts gauge.
 using ActiveAlertCounts = std::array<std::int64_t, 3>;
 
+// The newest values of one patient, for its `latest` hash in Redis (SPEC §5).
+struct LatestSnapshot {
+  PatientId patient;
+  LatestVitals latest;
+  std::optional<int> news2;  // the last NEWS2 score computed, if any
+};
+
 enum class AckResult : std::uint8_t {
   acknowledged,  // an active alert, now acknowledged
   inactive,      // no such active alert (unknown patient or rule, or not active)
@@ -43,10 +51,36 @@ enum class AckResult : std::uint8_t {
 
 class Analyzer {
  public:
+  // `profiles` null: no profile source (Redis off); every patient has defaults
+  // unless set_profile() says otherwise.
   Analyzer(const Clock& clock, AlertSink& sink, std::shared_ptr<const RuleSet> rules,
+           ProfileRequester* profiles = nullptr, ProfilePolicy policy = {},
            AlertIdGenerator ids = AlertIdGenerator());
 
+  // Evaluates the reading; or, for a patient whose profile has not arrived
+  // yet, holds it (bounded, see ProfilePolicy) until it does; or skips it as
+  // a redelivered duplicate (see restore_last_ts).
   void on_reading(const Reading& reading);
+
+  // The store's answer to request_profile(). Releases the patient's held readings.
+  void on_profile(const PatientId& patient, const ProfileAnswer& answer);
+
+  // The patient's profile changed in Redis: fetch it again now.
+  void invalidate_profile(std::string_view patient);
+
+  // Restart recovery, before any reading: an alert that was active when
+  // vitalsd stopped. False (and a `cleared` with reason rule_removed) if the
+  // rule no longer exists.
+  bool restore_alert(const PatientId& patient, std::string_view rule, const Episode& episode);
+  // The newest reading time vitalsd had processed for the patient. A reading
+  // the broker redelivers (DUP flag) that is not newer was evaluated before
+  // the restart and is skipped, so it cannot raise or clear anything twice.
+  void restore_last_ts(const PatientId& patient, std::int64_t ts_ms);
+
+  // Hands over (and forgets) the patients whose values changed since the last call.
+  void collect_latest(std::vector<LatestSnapshot>& out);
+
+  std::uint64_t redelivered_skipped() const { return redelivered_skipped_; }
 
   // Acknowledges the patient's active alert for ack.rule, if there is one.
   AckResult on_ack(const AckRequest& ack);
@@ -71,13 +105,27 @@ class Analyzer {
   const ActiveAlertCounts& active_alerts() const { return active_; }
 
  private:
+  enum class ProfileStatus : std::uint8_t {
+    none,     // never asked
+    waiting,  // first request in flight; readings are held
+    known,    // profile (or its absence, or "unavailable") known until profile_expires_ns
+  };
+
   struct PatientState : SignalWatchNode {
     PatientId id;
     std::vector<ThresholdState> thresholds;  // parallel to rules_->thresholds
     LatestVitals latest;
+    std::optional<int> news2_score;  // last computed
     Episode news2;
     Episode signal_lost;
     std::shared_ptr<const PatientProfile> profile;  // null: defaults
+    ProfileStatus profile_status = ProfileStatus::none;
+    bool profile_request_pending = false;
+    std::int64_t profile_expires_ns = 0;
+    std::int64_t held_since_ns = 0;
+    std::vector<Reading> held;  // readings waiting for the first profile answer
+    std::optional<std::int64_t> restored_ts;
+    bool dirty = false;  // latest changed since collect_latest()
     bool paused() const { return profile && profile->paused; }
   };
 
@@ -99,6 +147,12 @@ class Analyzer {
 
   PatientState& patient(const PatientId& id);
   PatientState* find(std::string_view id);
+  void evaluate(PatientState& p, const Reading& r);
+  // False if the reading was held for the patient's first profile answer.
+  bool profile_ready(PatientState& p, const Reading& r);
+  void request_profile(PatientState& p);
+  void release_held(PatientState& p);
+  void apply_profile(PatientState& p, std::shared_ptr<const PatientProfile> profile);
   void evaluate_thresholds(PatientState& p, const Reading& r);
   void evaluate_news2(PatientState& p, const Reading& r);
   void clear_all(PatientState& p, ClearReason reason);
@@ -115,10 +169,16 @@ class Analyzer {
   const Clock& clock_;
   AlertSink& sink_;
   std::shared_ptr<const RuleSet> rules_;
+  ProfileRequester* const profiles_;
+  const ProfilePolicy policy_;
   AlertIdGenerator ids_;
+  // unordered_map never moves its elements, so the raw pointers below stay valid.
   std::unordered_map<std::string, PatientState, IdHash, std::equal_to<>> patients_;
   SignalWatch watch_;
+  std::vector<PatientState*> holding_;  // patients with held readings
+  std::vector<PatientState*> dirty_;    // patients whose latest changed
   ActiveAlertCounts active_ = {};
+  std::uint64_t redelivered_skipped_ = 0;
 };
 
 }  // namespace vitalsd

@@ -27,6 +27,9 @@ struct Reading {
   VitalValues vitals;
   std::optional<Acvpu> acvpu;
   std::optional<bool> o2;  // on supplemental oxygen
+  // The broker marked this delivery as a possible repeat (MQTT DUP flag):
+  // it may have reached vitalsd before, e.g. just before a restart.
+  bool redelivered = false;
 };
 
 static_assert(std::is_trivially_copyable_v<Reading>, "Reading must stay allocation-free");

@@ -331,3 +331,169 @@ TEST_F(AnalyzerClinicalTest, SwitchingNews2OffClearsItsAlerts) {
 
 }  // namespace
 }  // namespace vitalsd
+
+namespace vitalsd {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using testing::make_reading;
+using testing::RecordingAlertSink;
+
+// Records profile requests; the test answers them by hand.
+class FakeProfiles final : public ProfileRequester {
+ public:
+  void request_profile(const PatientId& patient) override { requested.push_back(patient.str()); }
+  std::vector<std::string> requested;
+};
+
+std::shared_ptr<RuleSet> spo2_rules() {
+  auto rs = std::make_shared<RuleSet>();
+  rs->thresholds.push_back(spo2_low());
+  return rs;
+}
+
+class AnalyzerProfileTest : public ::testing::Test {
+ protected:
+  FakeClock clock{1'763'719'200'000};
+  RecordingAlertSink sink;
+  FakeProfiles profiles;
+  ProfilePolicy policy{.ttl = 30s, .retry_after = 5s, .max_hold = 2s, .max_held_readings = 3};
+  Analyzer a{clock, sink, spo2_rules(), &profiles, policy};
+
+  static ProfileAnswer found(std::shared_ptr<PatientProfile> p) {
+    return {ProfileAnswer::Kind::found, std::move(p)};
+  }
+};
+
+TEST_F(AnalyzerProfileTest, FirstReadingsWaitForTheProfileThenAreJudgedWithIt) {
+  a.on_reading(make_reading("copd", 1, {{Vital::spo2, 89}}));
+  a.on_reading(make_reading("copd", 2, {{Vital::spo2, 89}}));
+  EXPECT_THAT(profiles.requested, ElementsAre("copd")) << "one request, however many readings";
+  EXPECT_TRUE(sink.events().empty()) << "held, not judged on defaults";
+  auto profile = std::make_shared<PatientProfile>();
+  profile->overrides.push_back({RuleName("spo2_low"), Severity::low, 88});
+  profile->overrides.push_back({RuleName("spo2_low"), Severity::medium, 86});
+  profile->overrides.push_back({RuleName("spo2_low"), Severity::high, 84});
+  a.on_profile(PatientId("copd"), found(profile));
+  EXPECT_TRUE(sink.events().empty()) << "89 is within this patient's target";
+  a.on_reading(make_reading("copd", 3, {{Vital::spo2, 85}}));
+  EXPECT_THAT(sink.summary(), ElementsAre("copd:spo2_low:raised:medium"));
+}
+
+TEST_F(AnalyzerProfileTest, APausedPatientIsNeverAlarmedEvenOnItsFirstReading) {
+  a.on_reading(make_reading("gone", 1, {{Vital::spo2, 70}}));
+  auto paused = std::make_shared<PatientProfile>();
+  paused->paused = true;
+  a.on_profile(PatientId("gone"), found(paused));
+  EXPECT_TRUE(sink.events().empty());
+}
+
+TEST_F(AnalyzerProfileTest, UnavailableProfileReleasesHeldReadingsWithDefaults) {
+  a.on_reading(make_reading("p", 1, {{Vital::spo2, 89}}));
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::unavailable, nullptr});
+  EXPECT_THAT(sink.summary(), ElementsAre("p:spo2_low:raised:medium"));
+  clock.advance(4s);
+  a.on_reading(make_reading("p", 2, {{Vital::spo2, 89}}));
+  EXPECT_EQ(profiles.requested.size(), 1u) << "not before retry_after";
+  clock.advance(1s);
+  a.on_reading(make_reading("p", 3, {{Vital::spo2, 89}}));
+  EXPECT_EQ(profiles.requested.size(), 2u);
+}
+
+TEST_F(AnalyzerProfileTest, HoldIsBoundedInTimeAndInReadings) {
+  a.on_reading(make_reading("slow", 1, {{Vital::spo2, 89}}));
+  clock.advance(1999ms);
+  a.on_tick();
+  EXPECT_TRUE(sink.events().empty());
+  clock.advance(1ms);
+  a.on_tick();
+  EXPECT_THAT(sink.summary(), ElementsAre("slow:spo2_low:raised:medium")) << "max_hold passed";
+
+  for (int i = 0; i < 3; ++i) a.on_reading(make_reading("chatty", i, {{Vital::spo2, 97}}));
+  a.on_reading(make_reading("chatty", 3, {{Vital::spo2, 84}}));
+  EXPECT_EQ(sink.summary().back(), "chatty:spo2_low:raised:high") << "more than 3 held: go on";
+}
+
+TEST_F(AnalyzerProfileTest, ProfilesAreCachedForTheTtlAbsentOnesToo) {
+  a.on_reading(make_reading("p", 1, {{Vital::spo2, 97}}));
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  clock.advance(29s);
+  a.on_reading(make_reading("p", 2, {{Vital::spo2, 97}}));
+  EXPECT_EQ(profiles.requested.size(), 1u);
+  clock.advance(1s);
+  a.on_reading(make_reading("p", 3, {{Vital::spo2, 97}}));
+  a.on_reading(make_reading("p", 4, {{Vital::spo2, 97}}));
+  EXPECT_EQ(profiles.requested.size(), 2u) << "expired: one refresh, judged meanwhile";
+}
+
+TEST_F(AnalyzerProfileTest, InvalidationRefetchesAtOnce) {
+  a.on_reading(make_reading("p", 1, {{Vital::spo2, 89}}));
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  a.invalidate_profile("p");
+  EXPECT_EQ(profiles.requested.size(), 2u);
+  auto paused = std::make_shared<PatientProfile>();
+  paused->paused = true;
+  a.on_profile(PatientId("p"), found(paused));
+  EXPECT_THAT(sink.summary(), ElementsAre("p:spo2_low:raised:medium", "p:spo2_low:cleared:medium"));
+  a.invalidate_profile("stranger");  // unknown patients are ignored
+  EXPECT_EQ(profiles.requested.size(), 2u);
+}
+
+TEST_F(AnalyzerProfileTest, RestoredAlertIsNotRaisedAgainAndClearsUnderItsId) {
+  const Episode standing{.active = true, .acknowledged = false, .severity = Severity::medium,
+                         .id = AlertId("00000000000000000000000000000042")};
+  ASSERT_TRUE(a.restore_alert(PatientId("p"), "spo2_low", standing));
+  EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 1, 0}));
+  a.on_reading(make_reading("p", 1, {{Vital::spo2, 89}}));
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  EXPECT_TRUE(sink.events().empty()) << "standing alert: no second raised";
+  a.on_reading(make_reading("p", 2, {{Vital::spo2, 97}}));
+  ASSERT_EQ(sink.events().size(), 1u);
+  EXPECT_EQ(sink.events()[0].state, AlertState::cleared);
+  EXPECT_EQ(sink.events()[0].id, standing.id);
+}
+
+TEST_F(AnalyzerProfileTest, RestoredAlertOfARemovedRuleIsCleared) {
+  const Episode standing{.active = true, .acknowledged = false, .severity = Severity::low,
+                         .id = AlertId("00000000000000000000000000000043")};
+  EXPECT_FALSE(a.restore_alert(PatientId("p"), "rule_gone", standing));
+  ASSERT_EQ(sink.events().size(), 1u);
+  EXPECT_EQ(sink.events()[0].state, AlertState::cleared);
+  EXPECT_EQ(sink.events()[0].reason, ClearReason::rule_removed);
+  EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 0, 0}));
+}
+
+TEST_F(AnalyzerProfileTest, RedeliveredReadingsNotNewerThanTheRestoredTimeAreSkipped) {
+  a.restore_last_ts(PatientId("p"), 5000);
+  Reading again = make_reading("p", 5000, {{Vital::spo2, 84}});
+  again.redelivered = true;
+  a.on_reading(again);
+  EXPECT_EQ(a.redelivered_skipped(), 1u);
+  EXPECT_TRUE(profiles.requested.empty());
+  Reading fresh_dup = make_reading("p", 5001, {{Vital::spo2, 84}});
+  fresh_dup.redelivered = true;
+  a.on_reading(fresh_dup);  // newer than anything processed: it was never seen
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  EXPECT_THAT(sink.summary(), ElementsAre("p:spo2_low:raised:high"));
+  Reading old_not_dup = make_reading("p", 10, {{Vital::spo2, 99}});
+  a.on_reading(old_not_dup);  // no DUP flag: a late reading, judged as usual
+  EXPECT_EQ(sink.summary().back(), "p:spo2_low:cleared:high");
+}
+
+TEST_F(AnalyzerProfileTest, CollectLatestHandsOverChangedPatientsOnce) {
+  a.on_reading(make_reading("p", 1, {{Vital::hr, 70}}));
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  a.on_reading(make_reading("p", 2, {{Vital::hr, 72}}));
+  std::vector<LatestSnapshot> out;
+  a.collect_latest(out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].patient, "p");
+  EXPECT_EQ(out[0].latest[Vital::hr].value, 72);
+  out.clear();
+  a.collect_latest(out);
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace vitalsd
