@@ -116,7 +116,7 @@ std::optional<std::uint64_t> parse_max_open_files(std::string_view limits) {
   return out;
 }
 
-ProcessCollector::ProcessCollector(Options options)
+ProcessCollector::ProcessCollector(const Options& options)
     : self_dir_(options.proc_root / options.self),
       proc_stat_(options.proc_root / "stat"),
       ticks_per_second_(options.ticks_per_second > 0 ? options.ticks_per_second

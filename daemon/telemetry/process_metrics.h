@@ -55,7 +55,7 @@ class ProcessCollector final : public prometheus::Collectable {
   };
 
   ProcessCollector() : ProcessCollector(Options{}) {}
-  explicit ProcessCollector(Options options);
+  explicit ProcessCollector(const Options& options);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
