@@ -11,6 +11,7 @@ packages=(
   libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev
   # servers and clients used by the demo and the integration tests
   mosquitto mosquitto-clients redis-server redis-tools
+  prometheus  # the dashboard and alert-rule tests run prometheus and promtool
   # integration tests (run with Debian's /usr/bin/python3)
   python3 python3-pytest python3-paho-mqtt python3-redis openssl procps
 )

@@ -75,6 +75,8 @@ int Daemon::run() {
   WorkerPool pool({.workers = workers, .queue_capacity = config_.pipeline.queue_capacity}, clock,
                   *notifier, rules, metrics);
   metrics.set_queue_depth_probe([&pool](unsigned i) { return pool.depth(i); });
+  metrics.set_rules_probe([&rules] { return rules.current(); });
+  metrics.redis_enabled().Set(config_.redis.enabled ? 1 : 0);
   RejectionReporter rejections(*publisher, config_.mqtt.rejected_topic, clock, log);
   Ingestor ingestor(*readings_filter, *ack_filter,
                     ReadingParserLimits{.max_payload_bytes = config_.pipeline.max_payload_bytes},

@@ -26,6 +26,7 @@ void Notifier::emit(const AlertEvent& event) {
     std::lock_guard lock(mutex_);
     ++unacked_;
   }
+  metrics_.notify().pending.fetch_add(1, std::memory_order_relaxed);
   queue_.push(event);
 }
 
@@ -78,6 +79,7 @@ void Notifier::completed(const AlertEvent& e, bool delivered) {
     return;
   }
   metrics_.count_alert(e.rule.view(), e.severity, e.state);
+  metrics_.notify().pending.fetch_sub(1, std::memory_order_relaxed);
   if (e.received_mono_ns != 0) {
     metrics_.notify().alert_publish_seconds.observe(
         static_cast<double>(clock_.mono_ns() - e.received_mono_ns) * 1e-9);

@@ -8,6 +8,7 @@
 #include <prometheus/metric_family.h>
 
 #include "common/version.h"
+#include "telemetry/process_metrics.h"
 
 namespace vitalsd {
 
@@ -15,7 +16,32 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-// Turns the per-thread blocks into metric families at scrape time.
+std::vector<AlertSeries> possible_alert_series(const RuleSet& rules) {
+  std::vector<AlertSeries> out;
+  // `severities` mildest first.
+  auto add_rule = [&out](std::string_view rule, const std::vector<Severity>& severities) {
+    for (const Severity s : severities) {
+      for (const AlertState state : {AlertState::raised, AlertState::escalated, AlertState::cleared,
+                                     AlertState::acknowledged}) {
+        if (state == AlertState::escalated && s == severities.front()) continue;
+        out.push_back({std::string(rule), s, state});
+      }
+    }
+  };
+  for (const ThresholdRule& r : rules.thresholds) {
+    std::vector<Severity> severities;
+    for (const ThresholdLevel& l : r.levels) severities.push_back(l.severity);
+    add_rule(r.name, severities);
+  }
+  if (rules.news2.enabled) {
+    add_rule(kNews2RuleName, {Severity::low, Severity::medium, Severity::high});
+  }
+  if (rules.signal_lost.enabled) add_rule(kSignalLostRuleName, {rules.signal_lost.severity});
+  return out;
+}
+
+// Turns the per-thread blocks into metric families at scrape time, and keeps
+// vitalsd_alerts_total's series in step with the rule set in force.
 class Metrics::PipelineCollector final : public prometheus::Collectable {
  public:
   explicit PipelineCollector(Metrics& m) : m_(m) {}
@@ -25,7 +51,13 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
     probe_ = std::move(probe);
   }
 
+  void set_rules_probe(std::function<std::shared_ptr<const RuleSet>()> probe) {
+    std::lock_guard lock(mutex_);
+    rules_probe_ = std::move(probe);
+  }
+
   std::vector<MetricFamily> Collect() const override {
+    declare_alert_series();
     std::vector<MetricFamily> out;
     const IngestStats& in = *m_.ingest_;
 
@@ -46,7 +78,9 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
                           static_cast<double>(processed)));
     {
       MetricFamily f{"vitalsd_readings_rejected_total",
-                     "Messages rejected at validation, by reason.", MetricType::Counter, {}};
+                     "Messages rejected at validation, by reason.",
+                     MetricType::Counter,
+                     {}};
       for (std::size_t r = 0; r < kRejectReasonCount; ++r) {
         ClientMetric c;
         c.label = {{"reason", std::string(reject_reason_name(static_cast<RejectReason>(r)))}};
@@ -59,8 +93,8 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
                           "Times ingest waited for room in a full worker queue (back-pressure).",
                           static_cast<double>(in.queue_full_waits.value())));
     {
-      MetricFamily f{"vitalsd_queue_depth", "Readings waiting in each worker's queue.",
-                     MetricType::Gauge, {}};
+      MetricFamily f{
+          "vitalsd_queue_depth", "Readings waiting in each worker's queue.", MetricType::Gauge, {}};
       std::lock_guard lock(mutex_);
       for (unsigned i = 0; i < m_.workers_.size(); ++i) {
         ClientMetric c;
@@ -95,8 +129,8 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
     out.push_back(gauge("vitalsd_patients_tracked", "Patients with state held by the workers.",
                         static_cast<double>(patients)));
     {
-      MetricFamily f{"vitalsd_active_alerts", "Alerts currently active, by severity.",
-                     MetricType::Gauge, {}};
+      MetricFamily f{
+          "vitalsd_active_alerts", "Alerts currently active, by severity.", MetricType::Gauge, {}};
       for (std::size_t s = 0; s < 3; ++s) {
         ClientMetric c;
         c.label = {{"severity", std::string(severity_name(static_cast<Severity>(s + 1)))}};
@@ -108,7 +142,8 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
     {
       MetricFamily f{"vitalsd_processing_seconds",
                      "Time from receiving a reading to having evaluated it.",
-                     MetricType::Histogram, {}};
+                     MetricType::Histogram,
+                     {}};
       std::array<std::uint64_t, kLatencyBucketsSeconds.size() + 1> buckets = {};
       double sum = 0;
       for (const auto& w : m_.workers_) {
@@ -123,9 +158,11 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
       out.push_back(std::move(f));
     }
     {
-      MetricFamily f{"vitalsd_alert_publish_seconds",
-                     "Time from receiving a reading to the broker acknowledging the alert it caused.",
-                     MetricType::Histogram, {}};
+      MetricFamily f{
+          "vitalsd_alert_publish_seconds",
+          "Time from receiving a reading to the broker acknowledging the alert it caused.",
+          MetricType::Histogram,
+          {}};
       const auto& h = m_.notify_->alert_publish_seconds;
       std::array<std::uint64_t, kLatencyBucketsSeconds.size() + 1> buckets = {};
       for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] = h.bucket(i);
@@ -134,10 +171,39 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
       f.metric.push_back(std::move(c));
       out.push_back(std::move(f));
     }
+    const NotifyStats& notify = *m_.notify_;
+    out.push_back(
+        gauge("vitalsd_alert_publish_pending",
+              "Alerts emitted and not yet acknowledged by the broker (queued, in flight or "
+              "awaiting retry).",
+              static_cast<double>(notify.pending.load(std::memory_order_relaxed))));
+    out.push_back(
+        counter("vitalsd_alert_publish_failures_total",
+                "Alert publishes the broker did not acknowledge (each is retried until shutdown).",
+                static_cast<double>(notify.publish_failures.load(std::memory_order_relaxed))));
     return out;
   }
 
  private:
+  // Runs at the start of each scrape, before the registry is collected (see
+  // Metrics::collectables), so a new rule's series show in the same scrape.
+  void declare_alert_series() const {
+    std::shared_ptr<const RuleSet> rules;
+    {
+      std::lock_guard lock(mutex_);
+      if (!rules_probe_) return;
+      rules = rules_probe_();
+      if (rules == declared_for_) return;
+      declared_for_ = rules;
+    }
+    if (!rules) return;
+    for (const AlertSeries& s : possible_alert_series(*rules)) {
+      m_.alerts_family_->Add({{"rule", s.rule},
+                              {"severity", std::string(severity_name(s.severity))},
+                              {"state", std::string(alert_state_name(s.state))}});
+    }
+  }
+
   static MetricFamily counter(std::string name, std::string help, double v) {
     ClientMetric c;
     c.counter.value = v;
@@ -166,8 +232,11 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
   }
 
   Metrics& m_;
-  mutable std::mutex mutex_;  // guards probe_
+  mutable std::mutex mutex_;  // guards probe_, rules_probe_ and declared_for_
   std::function<std::size_t(unsigned)> probe_;
+  std::function<std::shared_ptr<const RuleSet>()> rules_probe_;
+  // The rule set whose alert series exist; held so its address cannot be reused.
+  mutable std::shared_ptr<const RuleSet> declared_for_;
 };
 
 Metrics::Metrics(unsigned workers)
@@ -176,6 +245,7 @@ Metrics::Metrics(unsigned workers)
       registry_(std::make_shared<prometheus::Registry>()) {
   for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<WorkerStats>());
   pipeline_collector_ = std::make_shared<PipelineCollector>(*this);
+  process_collector_ = std::make_shared<ProcessCollector>();
 
   using prometheus::BuildCounter;
   using prometheus::BuildGauge;
@@ -183,10 +253,14 @@ Metrics::Metrics(unsigned workers)
                         .Name("vitalsd_alerts_total")
                         .Help("Alert transitions published, by rule, severity and state.")
                         .Register(*registry_);
-  redis_errors_family_ = &BuildCounter()
-                              .Name("vitalsd_redis_errors_total")
-                              .Help("Redis operations that failed or timed out, by operation.")
-                              .Register(*registry_);
+  redis_errors_family_ =
+      &BuildCounter()
+           .Name("vitalsd_redis_errors_total")
+           .Help(
+               "Redis commands that failed, timed out or were skipped by the open circuit, "
+               "by operation.")
+           .Register(*registry_);
+  for (const std::string_view op : kRedisOps) redis_errors_family_->Add({{"op", std::string(op)}});
   mqtt_connected_ = &BuildGauge()
                          .Name("vitalsd_mqtt_connected")
                          .Help("1 while both MQTT connections (readings and alerts) are up.")
@@ -197,6 +271,13 @@ Metrics::Metrics(unsigned workers)
                           .Help("MQTT connections re-established after a loss.")
                           .Register(*registry_)
                           .Add({});
+  redis_enabled_ = &BuildGauge()
+                        .Name("vitalsd_redis_enabled")
+                        .Help(
+                            "1 when Redis is configured ([redis] enabled); 0 when vitalsd runs "
+                            "without it.")
+                        .Register(*registry_)
+                        .Add({});
   redis_up_ = &BuildGauge()
                    .Name("vitalsd_redis_up")
                    .Help("1 while the Redis connection is up.")
@@ -233,6 +314,15 @@ void Metrics::set_queue_depth_probe(std::function<std::size_t(unsigned)> probe) 
   pipeline_collector_->set_probe(std::move(probe));
 }
 
+void Metrics::set_rules_probe(std::function<std::shared_ptr<const RuleSet>()> probe) {
+  pipeline_collector_->set_rules_probe(std::move(probe));
+}
+
+std::vector<std::shared_ptr<prometheus::Collectable>> Metrics::collectables() const {
+  // The pipeline collector first: it may add alert series to the registry.
+  return {pipeline_collector_, registry_, process_collector_};
+}
+
 void Metrics::count_alert(std::string_view rule, Severity severity, AlertState state) {
   alerts_family_
       ->Add({{"rule", std::string(rule)},
@@ -252,8 +342,8 @@ struct MetricsEndpoint::Impl {
 MetricsEndpoint::MetricsEndpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 MetricsEndpoint::~MetricsEndpoint() = default;
 
-std::unique_ptr<MetricsEndpoint> MetricsEndpoint::start(const std::string& listen,
-                                                        Metrics& metrics, std::string* error) {
+std::unique_ptr<MetricsEndpoint> MetricsEndpoint::start(const std::string& listen, Metrics& metrics,
+                                                        std::string* error) {
   auto impl = std::make_unique<Impl>();
   try {
     // One serving thread is plenty for a scrape every few seconds.
@@ -262,8 +352,7 @@ std::unique_ptr<MetricsEndpoint> MetricsEndpoint::start(const std::string& liste
     if (error != nullptr) *error = "cannot listen on " + listen + ": " + e.what();
     return nullptr;
   }
-  impl->exposer->RegisterCollectable(metrics.registry());
-  impl->exposer->RegisterCollectable(metrics.pipeline_collector_);
+  for (const auto& c : metrics.collectables()) impl->exposer->RegisterCollectable(c);
   return std::unique_ptr<MetricsEndpoint>(new MetricsEndpoint(std::move(impl)));
 }
 

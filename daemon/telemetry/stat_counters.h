@@ -36,11 +36,14 @@ class OwnedGauge {
   std::atomic<std::int64_t> value_{0};
 };
 
-// Latency histogram with buckets from 50 µs to 10 s: a healthy pipeline lives
-// in the sub-millisecond buckets; a stalled broker or Redis shows up in seconds.
-inline constexpr std::array<double, 17> kLatencyBucketsSeconds = {
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-    0.05,    0.1,    0.25,    0.5,    1.0,   2.5,    5.0,   10.0};
+// Latency histogram with buckets from 10 µs to 60 s. A healthy pipeline
+// evaluates a reading in tens of microseconds and gets an alert acknowledged
+// by a local broker in about a millisecond, so the low end is fine-grained
+// enough for quantiles there; a stalled broker or a reconnect shows up in the
+// seconds-to-a-minute buckets instead of all landing in +Inf.
+inline constexpr std::array<double, 21> kLatencyBucketsSeconds = {
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05,    0.1,      0.25,    0.5,    1.0,     2.5,    5.0,   10.0,   30.0,  60.0};
 
 // REQUIRES: observe() from one thread at a time (single writer), or use
 // SharedLatencyHistogram.
@@ -104,7 +107,7 @@ struct alignas(64) WorkerStats {
 struct alignas(64) NotifyStats {
   SharedLatencyHistogram alert_publish_seconds;  // receive -> alert acknowledged by broker
   std::atomic<std::uint64_t> publish_failures{0};
-  std::atomic<std::int64_t> pending{0};  // alerts handed to MQTT, not yet acknowledged
+  std::atomic<std::int64_t> pending{0};  // alerts emitted, not yet acknowledged by the broker
 };
 
 }  // namespace vitalsd
