@@ -99,13 +99,13 @@ void AlertStateWriter::write_active(const std::string& key, const std::string& r
                    --in_flight_;
                    auto it = active_issued_.find(slot);
                    const bool newest = it != active_issued_.end() && it->second.issued == seq;
-                   if (r && !r->is_error()) {
+                   if (r) {  // written, or refused by Redis (retrying would not help)
                      if (newest) active_issued_.erase(it);
+                     if (r->is_error()) {
+                       metrics_.redis_errors("active_write").Increment();
+                       log_.error("redis: write to {} refused: {}", key, r->str);
+                     }
                      return;
-                   }
-                   if (r) {
-                     metrics_.redis_errors("active_write").Increment();
-                     log_.error("redis: write to {} refused: {}", key, r->str);
                    }
                    if (newest) active_parked_[slot] = {rule, std::move(json)};
                  });
@@ -142,13 +142,13 @@ void AlertStateWriter::write_latest(const LatestSnapshot& s) {
                    --in_flight_;
                    auto it = latest_issued_.find(key);
                    const bool newest = it != latest_issued_.end() && it->second.issued == seq;
-                   if (r && !r->is_error()) {
-                     if (newest) latest_issued_.erase(it);
-                     return;
-                   }
                    if (r) {
-                     metrics_.redis_errors("latest_write").Increment();
-                     log_.error("redis: write to {} refused: {}", key, r->str);
+                     if (newest) latest_issued_.erase(it);
+                     if (r->is_error()) {
+                       metrics_.redis_errors("latest_write").Increment();
+                       log_.error("redis: write to {} refused: {}", key, r->str);
+                     }
+                     return;
                    }
                    if (newest) latest_parked_[key] = s;
                  });
