@@ -86,7 +86,8 @@ def test_a_reload_during_active_alerts_carries_kept_rules_over_and_clears_remove
     (removed,) = [a for a in sub.wait_for(3) if a["patient"] == "p-spo2" and a["state"] == "cleared"]
     assert removed["reason"] == "rule_removed"
     assert removed["id"] == raised["p-spo2"]["id"] and removed["severity"] == "low"
-    assert removed["value"] is None and removed["reading_ts"] is None
+    assert removed["value"] is None and removed["threshold"] is None
+    assert removed["reading_ts"] is None
 
     pub.publish("vitals/p-hr", reading(1, hr=140))  # now past 135: escalates the same episode
     pub.publish("vitals/p-hr", reading(2, hr=97))   # clear needs <= 100 - 5 now, not <= 110 - 5
