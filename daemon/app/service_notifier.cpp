@@ -3,7 +3,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <algorithm>
-#include <cstring>
+#include <system_error>
 
 namespace vitalsd {
 
@@ -13,7 +13,7 @@ void SdNotifySocket::send(const std::string& message) {
   const int rc = sd_notify(0, message.c_str());
   if (rc < 0 && !failure_logged_.exchange(true)) {
     log_.warn("systemd notify failed ({}); the service manager may consider vitalsd hung",
-              std::strerror(-rc));
+              std::error_code(-rc, std::generic_category()).message());
   }
 }
 

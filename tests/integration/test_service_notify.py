@@ -104,6 +104,7 @@ PTRACE_DETACH = 17
 PTRACE_SEIZE = 0x4206
 PTRACE_INTERRUPT = 0x4207
 WALL = 0x40000000  # waitpid __WALL: wait for a thread, not only a process
+WNOHANG = 1
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
@@ -123,7 +124,8 @@ class ThreadStopped:
             pytest.skip(f"ptrace not permitted here: {os.strerror(ctypes.get_errno())}")
         assert libc.ptrace(PTRACE_INTERRUPT, self.tid, None, None) == 0
         status = ctypes.c_int()
-        assert libc.waitpid(self.tid, ctypes.byref(status), WALL) == self.tid
+        wait_until(lambda: libc.waitpid(self.tid, ctypes.byref(status), WALL | WNOHANG) == self.tid,
+                   what=f"thread {self.tid} to stop")
         return self
 
     def __exit__(self, *exc):
