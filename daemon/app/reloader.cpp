@@ -85,7 +85,7 @@ void Reloader::run() {
     busy_ = true;
     lock.unlock();
     if (coalesced > 1) {
-      log_.info("reload: {} requests arrived while the previous reload ran; reading the files once",
+      log_.info("reload: {} requests since the last reload began; reading the files once for all",
                 coalesced);
     }
     reload_now();

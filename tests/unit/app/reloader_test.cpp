@@ -209,7 +209,8 @@ TEST_F(ReloaderTest, RequestsDuringAReloadAreCoalescedIntoOneMoreThatReadsTheLat
   EXPECT_EQ(loads, 2);
   EXPECT_EQ(broadcast_->generation(), 3u);
   EXPECT_EQ(threshold(), 105);
-  EXPECT_THAT(log(), HasSubstr("5 requests arrived while the previous reload ran"));
+  EXPECT_THAT(log(),
+              HasSubstr("5 requests since the last reload began; reading the files once for all"));
   reloader->stop();
 }
 
