@@ -14,6 +14,8 @@ packages=(
   prometheus  # the dashboard and alert-rule tests run prometheus and promtool
   # integration tests (run with Debian's /usr/bin/python3)
   python3 python3-pytest python3-paho-mqtt python3-redis openssl procps
+  # service and packaging tests: systemd-analyze, strace, CPack's DEB generator
+  systemd strace dpkg-dev file
 )
 
 missing=()

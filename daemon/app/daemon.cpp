@@ -6,8 +6,8 @@
 #include <future>
 #include <thread>
 
+#include "app/service_control.h"
 #include "common/clock.h"
-#include "config/config_loader.h"
 #include "dispatch/rules_broadcast.h"
 #include "dispatch/worker_pool.h"
 #include "ingest/ingestor.h"
@@ -81,6 +81,8 @@ int Daemon::run() {
   Ingestor ingestor(*readings_filter, *ack_filter,
                     ReadingParserLimits{.max_payload_bytes = config_.pipeline.max_payload_bytes},
                     clock, pool, rejections, metrics.ingest());
+  // systemd notify, SIGHUP reload and the watchdog (app/service_control.h).
+  ServiceControl service(config_, rules, pool, metrics, clock, log);
 
   MqttConnection subscriber(
       config_.mqtt,
@@ -116,6 +118,7 @@ int Daemon::run() {
       log.info("ready: subscribed to '{}' (qos {}) on {}; {} workers; {}",
                readings_filter->subscription(), config_.mqtt.qos, config_.mqtt.uri, workers,
                describe(*rules.current()));
+      service.condition_met(kReadySubscribed);
     });
   });
   subscriber.on_message([&](const std::string& topic, const std::string& payload) {
@@ -131,28 +134,17 @@ int Daemon::run() {
       [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         if (signo == SIGHUP) {
-          auto reloaded = load_rules(config_.rules.path);
-          if (!reloaded) {
-            metrics.config_reloads(false).Increment();
-            for (const auto& d : reloaded.error()) log.error("reload refused: {}", d.to_string());
-            log.error("SIGHUP: rules invalid; keeping the rules in force");
-          } else {
-            const auto generation =
-                rules.publish(std::make_shared<const RuleSet>(std::move(reloaded).value()));
-            pool.wake_all();
-            metrics.config_reloads(true).Increment();
-            metrics.config_generation().Set(static_cast<double>(generation));
-            log.info("SIGHUP: rules reloaded (generation {}): {}", generation,
-                     describe(*rules.current()));
-          }
+          service.reload();
         } else if (!shutdown_started) {
           shutdown_started = true;
+          service.stopping();
           log.info("{}: shutting down", signo == SIGTERM ? "SIGTERM" : "SIGINT");
           shutdown_requested.set_value();
         }
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
+  service.start(io);
   std::thread event_loop([&io] { io.run(); });
 
   notifier->start();
@@ -187,6 +179,7 @@ int Daemon::run() {
 
   io.stop();
   event_loop.join();
+  service.stop();
 
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

@@ -1,5 +1,9 @@
 #include "dispatch/worker_pool.h"
 
+#include <pthread.h>
+
+#include <string>
+
 #include "analysis/analyzer.h"
 #include "telemetry/metrics.h"
 
@@ -43,8 +47,13 @@ WorkerPool::WorkerPool(Options options, const Clock& clock, AlertSink& alerts,
 WorkerPool::~WorkerPool() { stop(); }
 
 void WorkerPool::start() {
-  for (auto& w : workers_) {
-    w->thread = std::thread([this, &w = *w] { run(w); });
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    Worker& w = *workers_[i];
+    w.thread = std::thread([this, &w] { run(w); });
+    // "worker-<i>" in top -H, gdb and /proc/<pid>/task/*/comm, matching the
+    // index in vitalsd_queue_depth{worker} and in watchdog log lines.
+    const std::string name = "worker-" + std::to_string(i);
+    pthread_setname_np(w.thread.native_handle(), name.c_str());
   }
 }
 

@@ -48,16 +48,20 @@ Expected<std::shared_ptr<spdlog::logger>, std::string> make_logger(const LogConf
   }
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("vitalsd", std::move(sink));
-  if (config.format == LogFormat::json) {
-    logger->set_formatter(std::make_unique<JsonLineFormatter>());
-  } else {
-    logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        "%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc));
-  }
-  logger->set_level(level);
+  apply_log_config(*logger, config);
   // Problems must reach the journal even if the process dies right after.
   logger->flush_on(spdlog::level::warn);
   return logger;
+}
+
+void apply_log_config(spdlog::logger& logger, const LogConfig& config) {
+  if (config.format == LogFormat::json) {
+    logger.set_formatter(std::make_unique<JsonLineFormatter>());
+  } else {
+    logger.set_formatter(std::make_unique<spdlog::pattern_formatter>(
+        "%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc));
+  }
+  logger.set_level(spdlog::level::from_str(config.level));
 }
 
 }  // namespace vitalsd

@@ -1,5 +1,7 @@
 #include "telemetry/process_metrics.h"
 
+#include <ctime>
+
 #include <unistd.h>
 
 #include <charconv>
@@ -126,7 +128,17 @@ ProcessCollector::ProcessCollector(const Options& options)
 std::optional<std::uint64_t> ProcessCollector::boot_time() const {
   std::lock_guard lock(mutex_);
   if (!boot_time_) {
-    if (const auto text = read_file(proc_stat_)) boot_time_ = parse_boot_time(*text);
+    if (proc_stat_ == std::filesystem::path("/proc/stat")) {
+      // The real system: derive it from the clocks rather than read
+      // /proc/stat, which the service's ProcSubset=pid hides.
+      timespec now{}, since_boot{};
+      if (clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+          clock_gettime(CLOCK_BOOTTIME, &since_boot) == 0) {
+        boot_time_ = static_cast<std::uint64_t>(now.tv_sec - since_boot.tv_sec);
+      }
+    } else if (const auto text = read_file(proc_stat_)) {
+      boot_time_ = parse_boot_time(*text);
+    }
   }
   return boot_time_;
 }

@@ -235,6 +235,15 @@ def toml_value(v):
     return json.dumps(str(v))
 
 
+def replace_file(path, text):
+    """Writes `text` to `path` atomically (write a sibling, then rename over), as
+    config management should: a reload never reads a half-written file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def write_toml(path, tables):
     """Writes {section: {key: value}} as TOML."""
     lines = []
@@ -263,11 +272,61 @@ def parse_metrics(text):
     return out
 
 
+class NotifyListener:
+    """The service manager's end of sd_notify: an AF_UNIX datagram socket whose
+    path goes into NOTIFY_SOCKET. Records every message with its arrival time."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        assert len(self.path.encode()) < 108, f"socket path too long: {self.path}"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.1)  # so the reader notices close()
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._messages = []  # (monotonic time, {key: value})
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        while not self._closed.is_set():
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            fields = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
+            with self._lock:
+                self._messages.append((time.monotonic(), fields))
+
+    def messages(self):
+        with self._lock:
+            return list(self._messages)
+
+    def times_of(self, key, value="1"):
+        return [t for t, m in self.messages() if m.get(key) == value]
+
+    def count(self, key, value="1"):
+        return len(self.times_of(key, value))
+
+    def wait_for(self, key, value="1", count=1, timeout=DEFAULT_TIMEOUT):
+        """Waits until `count` messages carried key=value; returns the messages so far."""
+        wait_until(lambda: self.count(key, value) >= count, timeout,
+                   what=f"{count} x {key}={value} on NOTIFY_SOCKET (have {self.count(key, value)})")
+        return self.messages()
+
+    def close(self):
+        self._closed.set()
+        self._reader.join(timeout=5)
+        self.sock.close()
+
+
 class Vitalsd:
     """The real vitalsd binary with a config written for the test."""
 
     def __init__(self, workdir, broker_port, rules_text=None, rules_path=None, config=None,
-                 name="vitalsd", wait_ready=True):
+                 name="vitalsd", wait_ready=True, env=None):
         self.workdir = Path(workdir)
         self.metrics_port = free_port()
         if rules_path is None:
@@ -282,18 +341,42 @@ class Vitalsd:
             "log": {"level": "info"},
             "rules": {"path": str(self.rules_path)},
         }
-        for section, keys in (config or {}).items():
-            tables.setdefault(section, {}).update(keys)
+        self.tables = tables
         self.config_path = self.workdir / f"{name}.toml"
-        write_toml(self.config_path, tables)
+        self.write_config(config or {})
         self.name = name
+        self.env = env
         self.process = None
         self.start(wait_ready)
 
+    def write_config(self, overrides):
+        """Merges {section: {key: value}} into the config file (e.g. before a reload)."""
+        for section, keys in overrides.items():
+            self.tables.setdefault(section, {}).update(keys)
+        write_toml(self.config_path, self.tables)
+
     def start(self, wait_ready=True):
-        self.process = Process([VITALSD_BIN, "--config", self.config_path], name=self.name)
+        self.process = Process([VITALSD_BIN, "--config", self.config_path], name=self.name,
+                               env=self.env)
         if wait_ready:
             self.process.wait_for_line(r"ready: subscribed")
+
+    def reloads(self):
+        """(successful, failed) reloads so far."""
+        m = self.metrics()
+        return (m.get('vitalsd_config_reloads_total{result="success"}', 0.0),
+                m.get('vitalsd_config_reloads_total{result="failure"}', 0.0))
+
+    def reload(self, timeout=DEFAULT_TIMEOUT):
+        """Sends SIGHUP and waits for that reload to finish; returns "success" or "failure".
+
+        Only for one reload at a time: with none in progress, one SIGHUP makes exactly one.
+        """
+        before = self.reloads()
+        self.process.send_signal(signal.SIGHUP)
+        after = wait_until(lambda: (lambda r: r if r != before else None)(self.reloads()),
+                           timeout, what="the reload to finish")
+        return "success" if after[0] > before[0] else "failure"
 
     def metrics(self):
         import urllib.request
