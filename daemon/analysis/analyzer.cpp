@@ -108,6 +108,13 @@ void Analyzer::invalidate_profile(std::string_view id) {
   request_profile(*p);
 }
 
+void Analyzer::invalidate_all_profiles() {
+  const std::int64_t now = clock_.mono_ns();
+  for (auto& [key, p] : patients_) {
+    if (p.profile_status == ProfileStatus::known) p.profile_expires_ns = now;
+  }
+}
+
 bool Analyzer::restore_alert(const PatientId& id, std::string_view rule, const Episode& episode) {
   PatientState& p = patient(id);
   Episode* ep = episode_of(p, rule);

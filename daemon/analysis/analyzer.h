@@ -36,13 +36,6 @@ namespace vitalsd {
 // Active alerts by severity (index 0 = low), for the active_alerts gauge.
 using ActiveAlertCounts = std::array<std::int64_t, 3>;
 
-// The newest values of one patient, for its `latest` hash in Redis (SPEC §5).
-struct LatestSnapshot {
-  PatientId patient;
-  LatestVitals latest;
-  std::optional<int> news2;  // the last NEWS2 score computed, if any
-};
-
 enum class AckResult : std::uint8_t {
   acknowledged,  // an active alert, now acknowledged
   inactive,      // no such active alert (unknown patient or rule, or not active)
@@ -67,6 +60,8 @@ class Analyzer {
 
   // The patient's profile changed in Redis: fetch it again now.
   void invalidate_profile(std::string_view patient);
+  // Every cached profile may be stale: each is fetched again at its patient's next reading.
+  void invalidate_all_profiles();
 
   // Restart recovery, before any reading: an alert that was active when
   // vitalsd stopped. False (and a `cleared` with reason rule_removed) if the

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <vector>
 
+#include "common/patient_id.h"
 #include "common/vitals.h"
 #include "ingest/reading.h"
 
@@ -44,6 +46,21 @@ struct LatestVitals {
     if (r.acvpu && (!acvpu.value || acvpu.ts_ms <= r.ts_ms)) acvpu = {r.acvpu, r.ts_ms};
     if (r.ts_ms > newest_ts_ms) newest_ts_ms = r.ts_ms;
   }
+};
+
+// The newest values of one patient, for its `latest` hash in Redis (SPEC §5).
+struct LatestSnapshot {
+  PatientId patient;
+  LatestVitals latest;
+  std::optional<int> news2;  // the last NEWS2 score computed, if any
+};
+
+// Where workers hand the patients whose values changed (about once a second).
+// Must not block.
+class LatestSink {
+ public:
+  virtual ~LatestSink() = default;
+  virtual void latest(std::vector<LatestSnapshot> snapshots) = 0;
 };
 
 }  // namespace vitalsd

@@ -7,6 +7,9 @@
 // for one patient.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "analysis/patient_profile.h"
@@ -29,6 +32,15 @@ struct ProfileAnswer {
   };
   Kind kind = Kind::unavailable;
   std::shared_ptr<const PatientProfile> profile;  // found only
+};
+
+// Looks profiles up for all workers (the Redis-backed ProfileStore).
+class ProfileService {
+ public:
+  virtual ~ProfileService() = default;
+  // Thread-safe and non-blocking. `done` runs exactly once, on the service's
+  // own thread (never the caller's), with the answer.
+  virtual void fetch(const PatientId& patient, std::function<void(ProfileAnswer)> done) = 0;
 };
 
 // How the Analyzer caches profiles and what it does before the first answer.

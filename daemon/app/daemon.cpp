@@ -16,6 +16,7 @@
 #include "mqtt/mqtt_connection.h"
 #include "notify/mqtt_publisher.h"
 #include "notify/notifier.h"
+#include "store/redis_state.h"
 #include "telemetry/metrics.h"
 
 namespace vitalsd {
@@ -25,6 +26,38 @@ unsigned worker_count(const PipelineConfig& p) {
   if (p.workers > 0) return p.workers;
   const unsigned cores = std::thread::hardware_concurrency();
   return cores > 0 ? cores : 1;
+}
+
+ProfilePolicy profile_policy(const RedisConfig& redis) {
+  ProfilePolicy p;
+  p.ttl = redis.profile_ttl;
+  // The store answers within the Redis timeout; the hold is only a safety net.
+  p.max_hold = 2 * redis.timeout + std::chrono::seconds(1);
+  return p;
+}
+
+std::string redis_address(const RedisConfig& redis) {
+  if (!redis.unix_socket.empty()) return "unix:" + redis.unix_socket.string();
+  return redis.host + ":" + std::to_string(redis.port);
+}
+
+// Loads what Redis remembers of the last run into the (not yet started) workers.
+void restore_state(RedisState& redis, WorkerPool& pool, spdlog::logger& log) {
+  const auto began = std::chrono::steady_clock::now();
+  const RestoredState state = redis.restore(std::chrono::seconds(30));
+  for (const auto& problem : state.problems) log.warn("restore: {}", problem);
+  const std::size_t restored = pool.restore(state);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - began);
+  if (state.complete) {
+    log.info("restore: {} active alerts and {} patients' last reading times from Redis in {} ms",
+             restored, state.last_ts.size(), took.count());
+  } else {
+    log.warn(
+        "restore: Redis did not answer in full; started with {} active alerts restored. Alerts "
+        "standing before the restart may be raised again",
+        restored);
+  }
 }
 
 std::string describe(const RuleSet& rules) {
@@ -68,15 +101,24 @@ int Daemon::run() {
     }
   }
 
+  // The event loop: signals, timers, Redis, reloads and the watchdog. Built
+  // first so that everything using it is destroyed before it.
+  boost::asio::io_context io;
+  std::unique_ptr<RedisState> redis;
+  if (config_.redis.enabled) redis = std::make_unique<RedisState>(io, config_.redis, metrics, log);
+  metrics.redis_enabled().Set(redis ? 1 : 0);
+
   RulesBroadcast rules(rules_);
   auto publisher = std::make_unique<MqttPublisher>(config_.mqtt, log);
   auto notifier = std::make_unique<Notifier>(*publisher, config_.mqtt.alert_topic_prefix, clock,
-                                             metrics, log);
-  WorkerPool pool({.workers = workers, .queue_capacity = config_.pipeline.queue_capacity}, clock,
-                  *notifier, rules, metrics);
+                                             metrics, log, redis ? &redis->writer() : nullptr);
+  WorkerPool pool({.workers = workers,
+                   .queue_capacity = config_.pipeline.queue_capacity,
+                   .profiles = profile_policy(config_.redis)},
+                  clock, *notifier, rules, metrics, redis ? &redis->profiles() : nullptr,
+                  redis ? &redis->writer() : nullptr);
   metrics.set_queue_depth_probe([&pool](unsigned i) { return pool.depth(i); });
   metrics.set_rules_probe([&rules] { return rules.current(); });
-  metrics.redis_enabled().Set(config_.redis.enabled ? 1 : 0);
   RejectionReporter rejections(*publisher, config_.mqtt.rejected_topic, clock, log);
   Ingestor ingestor(*readings_filter, *ack_filter,
                     ReadingParserLimits{.max_payload_bytes = config_.pipeline.max_payload_bytes},
@@ -121,12 +163,10 @@ int Daemon::run() {
       service.condition_met(kReadySubscribed);
     });
   });
-  subscriber.on_message([&](const std::string& topic, const std::string& payload) {
-    ingestor.on_message(topic, payload);
+  subscriber.on_message([&](const std::string& topic, const std::string& payload, bool dup) {
+    ingestor.on_message(topic, payload, dup);
   });
 
-  // The event loop: signals now; Redis, timers and reloads as they arrive.
-  boost::asio::io_context io;
   std::promise<void> shutdown_requested;
   bool shutdown_started = false;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
@@ -145,15 +185,23 @@ int Daemon::run() {
       };
   signals.async_wait(on_signal);
   service.start(io);
+  if (redis) {
+    redis->start([&pool](std::string_view patient) { pool.invalidate_profile(patient); },
+                 [&pool] { pool.invalidate_all_profiles(); });
+  }
   std::thread event_loop([&io] { io.run(); });
+
+  log.info("vitalsd starting: broker {}, {} workers, queue capacity {}, metrics {}, redis {}",
+           config_.mqtt.uri, workers, config_.pipeline.queue_capacity,
+           config_.metrics.listen.empty() ? "off" : config_.metrics.listen,
+           redis ? redis_address(config_.redis) : "off");
+  // Restart recovery: standing alerts are known before the first reading.
+  if (redis) restore_state(*redis, pool, log);
 
   notifier->start();
   pool.start();
   publisher->start();
   subscriber.start();
-  log.info("vitalsd starting: broker {}, {} workers, queue capacity {}, metrics {}",
-           config_.mqtt.uri, workers, config_.pipeline.queue_capacity,
-           config_.metrics.listen.empty() ? "off" : config_.metrics.listen);
 
   shutdown_requested.get_future().wait();
 
@@ -173,25 +221,34 @@ int Daemon::run() {
            }());
   pool.stop();
   const std::size_t unacked = notifier->stop(deadline);
+  const std::size_t unwritten = redis ? redis->flush(deadline) : 0;
   publisher->stop(remaining());
   publisher.reset();  // no Paho callback can reach the notifier after this
   notifier.reset();
 
   io.stop();
   event_loop.join();
+  if (redis) redis->stop();
   service.stop();
 
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
+  bool clean = true;
   if (unacked > 0) {
     log.error("shutdown: {} alerts were not acknowledged by the broker within {} ms", unacked,
               config_.pipeline.shutdown_timeout.count());
-    return 1;
+    clean = false;
+  }
+  if (unwritten > 0) {
+    log.error("shutdown: {} Redis writes (alert stream, active or latest state) could not be made",
+              unwritten);
+    clean = false;
   }
   if (ingestor.refused() > 0) {
     log.error("shutdown: {} readings arrived after the workers stopped", ingestor.refused());
-    return 1;
+    clean = false;
   }
+  if (!clean) return 1;
   log.info("shutdown complete in {} ms: every queued reading processed, every alert delivered",
            took.count());
   return 0;

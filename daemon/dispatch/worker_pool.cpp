@@ -1,10 +1,10 @@
 #include "dispatch/worker_pool.h"
 
+#include <mutex>
 #include <pthread.h>
 
-#include <string>
-
 #include "analysis/analyzer.h"
+#include "store/state_restorer.h"
 #include "telemetry/metrics.h"
 
 namespace vitalsd {
@@ -18,29 +18,70 @@ std::uint32_t shard_of(std::string_view patient_id, unsigned workers) {
   return workers == 0 ? 0 : h % workers;
 }
 
+// Out-of-band messages for a worker: answers and invalidations from the
+// event loop. They go through a small unbounded mailbox rather than the
+// bounded reading queue, so the event loop never waits for a busy worker.
+struct WorkerPool::Mail {
+  enum class Kind : std::uint8_t { profile, invalidate, invalidate_all };
+  Kind kind;
+  PatientId patient;
+  ProfileAnswer answer;
+};
+
+// The Analyzer's way to ask for a profile: through the shared service, with
+// the answer routed back to this worker's mailbox.
+class WorkerPool::Requester final : public ProfileRequester {
+ public:
+  Requester(WorkerPool& pool, ProfileService& service) : pool_(pool), service_(service) {}
+  void request_profile(const PatientId& patient) override {
+    service_.fetch(patient, [pool = &pool_, patient](ProfileAnswer answer) {
+      pool->deliver_profile(patient, std::move(answer));
+    });
+  }
+
+ private:
+  WorkerPool& pool_;
+  ProfileService& service_;
+};
+
 struct WorkerPool::Worker {
   Worker(std::size_t capacity, const Clock& clock, AlertSink& alerts,
-         std::shared_ptr<const RuleSet> rules, std::uint64_t generation, WorkerStats& stats)
+         std::shared_ptr<const RuleSet> rules, std::uint64_t generation, WorkerStats& stats,
+         std::unique_ptr<Requester> requester, const ProfilePolicy& policy)
       : queue(capacity),
-        analyzer(clock, alerts, std::move(rules)),
+        requester(std::move(requester)),
+        analyzer(clock, alerts, std::move(rules), this->requester.get(), policy),
         rules_generation(generation),
         stats(stats) {}
 
   BatchQueue<WorkItem> queue;
-  Analyzer analyzer;  // touched only by `thread`
+  std::unique_ptr<Requester> requester;
+  Analyzer analyzer;  // touched only by `thread` (and by restore() before it starts)
   std::uint64_t rules_generation;
   WorkerStats& stats;
   std::thread thread;
+
+  std::mutex mail_mutex;  // guards mail
+  std::vector<Mail> mail;
+  std::atomic<bool> has_mail{false};
 };
 
 WorkerPool::WorkerPool(Options options, const Clock& clock, AlertSink& alerts,
-                       RulesBroadcast& rules, Metrics& metrics)
-    : options_(options), clock_(clock), rules_(rules), metrics_(metrics) {
+                       RulesBroadcast& rules, Metrics& metrics, ProfileService* profiles,
+                       LatestSink* latest)
+    : options_(options),
+      clock_(clock),
+      rules_(rules),
+      metrics_(metrics),
+      profiles_(profiles),
+      latest_(latest) {
   std::uint64_t generation = 0;
   std::shared_ptr<const RuleSet> current = rules.current(&generation);
   for (unsigned i = 0; i < options_.workers; ++i) {
+    auto requester = profiles_ ? std::make_unique<Requester>(*this, *profiles_) : nullptr;
     workers_.push_back(std::make_unique<Worker>(options_.queue_capacity, clock, alerts, current,
-                                                generation, metrics.worker(i)));
+                                                generation, metrics.worker(i),
+                                                std::move(requester), options_.profiles));
   }
 }
 
@@ -74,6 +115,41 @@ bool WorkerPool::enqueue(const WorkItem& item) {
   return false;
 }
 
+void WorkerPool::post(unsigned worker, Mail mail) {
+  Worker& w = *workers_[worker];
+  {
+    std::lock_guard lock(w.mail_mutex);
+    w.mail.push_back(std::move(mail));
+    w.has_mail.store(true, std::memory_order_release);
+  }
+  w.queue.wake();
+}
+
+void WorkerPool::deliver_profile(const PatientId& patient, ProfileAnswer answer) {
+  post(shard_of(patient.view(), size()), Mail{Mail::Kind::profile, patient, std::move(answer)});
+}
+
+void WorkerPool::invalidate_profile(std::string_view patient) {
+  if (!is_valid_patient_id(patient)) return;
+  post(shard_of(patient, size()), Mail{Mail::Kind::invalidate, PatientId(patient), {}});
+}
+
+void WorkerPool::invalidate_all_profiles() {
+  for (unsigned i = 0; i < size(); ++i) post(i, Mail{Mail::Kind::invalidate_all, {}, {}});
+}
+
+std::size_t WorkerPool::restore(const RestoredState& state) {
+  std::size_t restored = 0;
+  for (const RestoredAlert& a : state.alerts) {
+    Worker& w = *workers_[shard_of(a.patient.view(), size())];
+    if (w.analyzer.restore_alert(a.patient, a.rule, a.episode)) ++restored;
+  }
+  for (const auto& [patient, ts] : state.last_ts) {
+    workers_[shard_of(patient.view(), size())]->analyzer.restore_last_ts(patient, ts);
+  }
+  return restored;
+}
+
 void WorkerPool::wake_all() {
   for (auto& w : workers_) w->queue.wake();
 }
@@ -89,8 +165,32 @@ std::size_t WorkerPool::depth(unsigned worker) const {
   return worker < workers_.size() ? workers_[worker]->queue.depth() : 0;
 }
 
+void WorkerPool::read_mail(Worker& w) {
+  if (!w.has_mail.load(std::memory_order_acquire)) return;
+  std::vector<Mail> mail;
+  {
+    std::lock_guard lock(w.mail_mutex);
+    mail.swap(w.mail);
+    w.has_mail.store(false, std::memory_order_relaxed);
+  }
+  for (const Mail& m : mail) {
+    switch (m.kind) {
+      case Mail::Kind::profile:
+        w.analyzer.on_profile(m.patient, m.answer);
+        break;
+      case Mail::Kind::invalidate:
+        w.analyzer.invalidate_profile(m.patient.view());
+        break;
+      case Mail::Kind::invalidate_all:
+        w.analyzer.invalidate_all_profiles();
+        break;
+    }
+  }
+}
+
 void WorkerPool::run(Worker& w) {
   std::vector<WorkItem> batch;
+  std::vector<LatestSnapshot> latest;
   auto pick_up_new_rules = [&] {
     if (rules_.generation() == w.rules_generation) return;
     w.analyzer.set_rules(rules_.current(&w.rules_generation));
@@ -98,10 +198,19 @@ void WorkerPool::run(Worker& w) {
   auto publish_gauges = [&] {
     w.stats.patients.set(static_cast<std::int64_t>(w.analyzer.patient_count()));
     for (std::size_t s = 0; s < 3; ++s) w.stats.active_alerts[s].set(w.analyzer.active_alerts()[s]);
+    w.stats.duplicates.set(static_cast<std::int64_t>(w.analyzer.redelivered_skipped()));
+  };
+  // Latest values go to Redis once per tick per changed patient, however
+  // many readings it sent meanwhile.
+  auto export_latest = [&] {
+    if (latest_ == nullptr) return;
+    w.analyzer.collect_latest(latest);
+    if (!latest.empty()) latest_->latest(std::exchange(latest, {}));
   };
   auto next_tick = std::chrono::steady_clock::now();
   for (;;) {
     const bool open = w.queue.pop_all(batch, next_tick);
+    read_mail(w);
     for (const WorkItem& item : batch) {
       pick_up_new_rules();
       if (const Reading* r = std::get_if<Reading>(&item)) {
@@ -118,11 +227,15 @@ void WorkerPool::run(Worker& w) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_tick) {
       w.analyzer.on_tick();
+      export_latest();
       next_tick = now + options_.tick;
     }
     publish_gauges();
     if (!open) break;
   }
+  read_mail(w);
+  publish_gauges();
+  export_latest();  // the last values, for the shutdown flush
 }
 
 }  // namespace vitalsd

@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "analysis/alert_event.h"
+#include "analysis/latest_vitals.h"
+#include "analysis/profile_requester.h"
 #include "common/clock.h"
 #include "dispatch/batch_queue.h"
 #include "dispatch/rules_broadcast.h"
@@ -29,6 +31,7 @@ namespace vitalsd {
 
 class Metrics;
 class Analyzer;
+struct RestoredState;
 
 // Stable across runs and platforms (FNV-1a), so a patient always lands on the same worker.
 std::uint32_t shard_of(std::string_view patient_id, unsigned workers);
@@ -39,10 +42,13 @@ class WorkerPool final : public WorkSink {
     unsigned workers = 1;
     std::size_t queue_capacity = 4096;
     std::chrono::milliseconds tick{1000};
+    ProfilePolicy profiles = {};
   };
 
+  // `profiles` null: no profile source (defaults for everyone); `latest`
+  // null: patients' latest values are not exported.
   WorkerPool(Options options, const Clock& clock, AlertSink& alerts, RulesBroadcast& rules,
-             Metrics& metrics);
+             Metrics& metrics, ProfileService* profiles = nullptr, LatestSink* latest = nullptr);
   ~WorkerPool() override;
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -57,6 +63,16 @@ class WorkerPool final : public WorkSink {
   // Nudges idle workers to pick up a new rule set now rather than at their next item.
   void wake_all();
 
+  // Thread-safe, non-blocking: hand the answer to the worker that asked.
+  void deliver_profile(const PatientId& patient, ProfileAnswer answer);
+  // Thread-safe, non-blocking: the patient's profile changed; `all`: every
+  // patient's may have (the invalidation channel was down).
+  void invalidate_profile(std::string_view patient);
+  void invalidate_all_profiles();
+
+  // Restart recovery. REQUIRES: before start(). Returns how many alerts were restored.
+  std::size_t restore(const RestoredState& state);
+
   // Closes the queues, lets every worker finish what is queued, and joins them.
   void stop();
 
@@ -65,13 +81,19 @@ class WorkerPool final : public WorkSink {
 
  private:
   struct Worker;
+  struct Mail;
+  class Requester;
   bool enqueue(const WorkItem& item);
+  void post(unsigned worker, Mail mail);
+  void read_mail(Worker& w);
   void run(Worker& w);
 
   const Options options_;
   const Clock& clock_;
   RulesBroadcast& rules_;
   Metrics& metrics_;
+  ProfileService* const profiles_;
+  LatestSink* const latest_;
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 

@@ -15,17 +15,17 @@ Ingestor::Ingestor(TopicFilter readings, std::optional<TopicFilter> acks,
       rejections_(rejections),
       stats_(stats) {}
 
-void Ingestor::on_message(std::string_view topic, std::string_view payload) {
+void Ingestor::on_message(std::string_view topic, std::string_view payload, bool redelivered) {
   // The ack filter is checked first and by shape only, so a malformed ack
   // topic is reported as a bad ack rather than counted as a reading.
   if (acks_ && acks_->matches(topic) && !readings_.matches(topic)) {
     on_ack(topic, payload);
   } else {
-    on_reading(topic, payload);
+    on_reading(topic, payload, redelivered);
   }
 }
 
-void Ingestor::on_reading(std::string_view topic, std::string_view payload) {
+void Ingestor::on_reading(std::string_view topic, std::string_view payload, bool redelivered) {
   stats_.received.inc();
   const std::int64_t received_ms = clock_.wall_ms();
   const std::int64_t received_mono_ns = clock_.mono_ns();
@@ -40,6 +40,7 @@ void Ingestor::on_reading(std::string_view topic, std::string_view payload) {
     reject(std::move(parsed).error(), topic, received_ms);
     return;
   }
+  parsed->redelivered = redelivered;
   if (!sink_.accept(*parsed)) ++refused_;
 }
 

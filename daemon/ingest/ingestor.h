@@ -50,13 +50,14 @@ class Ingestor {
   Ingestor(TopicFilter readings, std::optional<TopicFilter> acks, ReadingParserLimits limits,
            const Clock& clock, WorkSink& sink, RejectionSink& rejections, IngestStats& stats);
 
-  void on_message(std::string_view topic, std::string_view payload);
+  // `redelivered`: the MQTT DUP flag (see Reading::redelivered).
+  void on_message(std::string_view topic, std::string_view payload, bool redelivered = false);
 
   // Items the sink refused because it was shut down (should stay 0: shutdown stops intake first).
   std::uint64_t refused() const { return refused_; }
 
  private:
-  void on_reading(std::string_view topic, std::string_view payload);
+  void on_reading(std::string_view topic, std::string_view payload, bool redelivered);
   void on_ack(std::string_view topic, std::string_view payload);
   void reject(Rejection rejection, std::string_view topic, std::int64_t received_ms);
 

@@ -109,7 +109,7 @@ MqttConnection::MqttConnection(const MqttConfig& config, MqttConnectionOptions o
     if (on_lost_) on_lost_();
   });
   client_->set_message_callback([this](mqtt::const_message_ptr msg) {
-    if (on_message_) on_message_(msg->get_topic(), msg->get_payload_str());
+    if (on_message_) on_message_(msg->get_topic(), msg->get_payload_str(), msg->is_duplicate());
   });
 }
 

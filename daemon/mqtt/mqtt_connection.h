@@ -48,7 +48,10 @@ struct MqttConnectionOptions {
 
 class MqttConnection {
  public:
-  using MessageHandler = std::function<void(const std::string& topic, const std::string& payload)>;
+  // `duplicate`: the broker set the DUP flag (a redelivery of a message it
+  // may have delivered before).
+  using MessageHandler =
+      std::function<void(const std::string& topic, const std::string& payload, bool duplicate)>;
 
   MqttConnection(const MqttConfig& config, MqttConnectionOptions options, spdlog::logger& log);
   ~MqttConnection();

@@ -9,8 +9,10 @@ constexpr auto kRetryPause = std::chrono::milliseconds(100);
 }
 
 Notifier::Notifier(MessagePublisher& publisher, std::string alert_topic_prefix,
-                   const Clock& clock, Metrics& metrics, spdlog::logger& log)
+                   const Clock& clock, Metrics& metrics, spdlog::logger& log,
+                   AlertRecorder* recorder)
     : publisher_(publisher),
+      recorder_(recorder),
       topic_prefix_(std::move(alert_topic_prefix)),
       clock_(clock),
       metrics_(metrics),
@@ -37,7 +39,7 @@ void Notifier::start() {
 void Notifier::run() {
   std::vector<AlertEvent> batch;
   while (queue_.pop_all(batch)) {
-    for (const AlertEvent& e : batch) publish(e);
+    for (const AlertEvent& e : batch) publish(e, true);
     std::deque<AlertEvent> retry;
     {
       std::lock_guard lock(mutex_);
@@ -46,13 +48,15 @@ void Notifier::run() {
     if (!retry.empty()) {
       // The connection refused these; give it a moment rather than spin.
       std::this_thread::sleep_for(kRetryPause);
-      for (const AlertEvent& e : retry) publish(e);
+      for (const AlertEvent& e : retry) publish(e, false);
     }
   }
 }
 
-void Notifier::publish(const AlertEvent& e) {
+void Notifier::publish(const AlertEvent& e, bool first_attempt) {
   encode_alert_json(e, json_);
+  // Recorded once per transition, with the same JSON as the MQTT message.
+  if (first_attempt && recorder_ != nullptr) recorder_->record(e, json_);
   topic_.assign(topic_prefix_);
   topic_ += '/';
   topic_.append(e.patient.view());

@@ -32,10 +32,19 @@ namespace vitalsd {
 
 class Metrics;
 
+// Where the notifier also records each transition, with the exact JSON it
+// published (the Redis alert stream and active hash). Must not block.
+class AlertRecorder {
+ public:
+  virtual ~AlertRecorder() = default;
+  virtual void record(const AlertEvent& event, const std::string& json) = 0;
+};
+
 class Notifier final : public AlertSink {
  public:
+  // `recorder` may be null (Redis disabled).
   Notifier(MessagePublisher& publisher, std::string alert_topic_prefix, const Clock& clock,
-           Metrics& metrics, spdlog::logger& log);
+           Metrics& metrics, spdlog::logger& log, AlertRecorder* recorder = nullptr);
   ~Notifier() override;
 
   void emit(const AlertEvent& event) override;  // never blocks for long
@@ -49,10 +58,11 @@ class Notifier final : public AlertSink {
 
  private:
   void run();
-  void publish(const AlertEvent& e);
+  void publish(const AlertEvent& e, bool first_attempt);
   void completed(const AlertEvent& e, bool delivered);
 
   MessagePublisher& publisher_;
+  AlertRecorder* const recorder_;
   const std::string topic_prefix_;
   const Clock& clock_;
   Metrics& metrics_;

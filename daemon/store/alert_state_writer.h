@@ -30,7 +30,8 @@
 #include <spdlog/logger.h>
 
 #include "analysis/alert_event.h"
-#include "analysis/analyzer.h"
+#include "analysis/latest_vitals.h"
+#include "notify/notifier.h"
 #include "config/config.h"
 #include "store/redis_commands.h"
 
@@ -42,7 +43,7 @@ struct AlertStateWriterOptions {
   std::size_t max_stream_backlog = 50'000;
 };
 
-class AlertStateWriter {
+class AlertStateWriter final : public AlertRecorder, public LatestSink {
  public:
   using Options = AlertStateWriterOptions;
 
@@ -51,7 +52,8 @@ class AlertStateWriter {
 
   // Thread-safe.
   void alert(const AlertEvent& event, std::string json);
-  void latest(std::vector<LatestSnapshot> snapshots);
+  void record(const AlertEvent& event, const std::string& json) override { alert(event, json); }
+  void latest(std::vector<LatestSnapshot> snapshots) override;
 
   // Event loop: Redis is reachable again; write what is parked. Safe to call
   // any time (the daemon calls it on every reconnect and once a second).

@@ -18,13 +18,6 @@
 
 namespace vitalsd {
 
-class ProfileService {
- public:
-  virtual ~ProfileService() = default;
-  // Thread-safe. `done` runs exactly once, on the event loop thread.
-  virtual void fetch(const PatientId& patient, std::function<void(ProfileAnswer)> done) = 0;
-};
-
 class ProfileStore final : public ProfileService {
  public:
   ProfileStore(boost::asio::io_context& io, RedisCommands& redis, std::string key_prefix,

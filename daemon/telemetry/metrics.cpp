@@ -62,10 +62,12 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
     const IngestStats& in = *m_.ingest_;
 
     std::uint64_t processed = 0;
+    std::int64_t duplicates = 0;
     std::int64_t patients = 0;
     std::array<std::int64_t, 3> active = {};
     for (const auto& w : m_.workers_) {
       processed += w->processed.value();
+      duplicates += w->duplicates.value();
       patients += w->patients.value();
       for (std::size_t s = 0; s < 3; ++s) active[s] += w->active_alerts[s].value();
     }
@@ -76,6 +78,11 @@ class Metrics::PipelineCollector final : public prometheus::Collectable {
     out.push_back(counter("vitalsd_readings_processed_total",
                           "Readings validated and evaluated by a worker.",
                           static_cast<double>(processed)));
+    out.push_back(counter("vitalsd_readings_duplicate_total",
+                          "Readings the broker redelivered after a restart that vitalsd had "
+                          "already evaluated, recognised and not evaluated again (counted as "
+                          "processed too).",
+                          static_cast<double>(duplicates)));
     {
       MetricFamily f{"vitalsd_readings_rejected_total",
                      "Messages rejected at validation, by reason.",

@@ -101,6 +101,7 @@ struct alignas(64) WorkerStats {
   OwnedGauge patients;
   std::array<OwnedGauge, 3> active_alerts;  // by severity, index 0 = low
   std::array<OwnedCounter, 3> acks;         // by AckResult
+  OwnedGauge duplicates;  // redelivered readings recognised and skipped (a running total)
 };
 
 // Written by the notifier and by the MQTT client's completion callbacks.
