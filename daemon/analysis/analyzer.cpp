@@ -96,9 +96,15 @@ void Analyzer::on_profile(const PatientId& id, const ProfileAnswer& answer) {
 void Analyzer::release_held(PatientState& p) {
   if (p.profile_status == ProfileStatus::waiting) p.profile_status = ProfileStatus::known;
   if (p.held.empty()) return;
-  std::vector<Reading> held;
+  std::vector<WorkItem> held;
   held.swap(p.held);  // frees the patient's buffer: holding is rare
-  for (const Reading& r : held) evaluate(p, r);
+  for (const WorkItem& item : held) {
+    if (const Reading* r = std::get_if<Reading>(&item)) {
+      evaluate(p, *r);
+    } else {
+      ++ack_counts_[static_cast<std::size_t>(acknowledge(&p, std::get<AckRequest>(item)))];
+    }
+  }
 }
 
 void Analyzer::invalidate_profile(std::string_view id) {
@@ -208,8 +214,16 @@ void Analyzer::evaluate_news2(PatientState& p, const Reading& r) {
   }
 }
 
-AckResult Analyzer::on_ack(const AckRequest& ack) {
+void Analyzer::on_ack(const AckRequest& ack) {
   PatientState* p = find(ack.patient.view());
+  if (p != nullptr && p->profile_status == ProfileStatus::waiting) {
+    p->held.push_back(ack);  // after the readings it acknowledges
+    return;
+  }
+  ++ack_counts_[static_cast<std::size_t>(acknowledge(p, ack))];
+}
+
+AckResult Analyzer::acknowledge(PatientState* p, const AckRequest& ack) {
   if (p == nullptr) return AckResult::inactive;
   Episode* ep = episode_of(*p, ack.rule.view());
   if (ep == nullptr || !ep->active) return AckResult::inactive;

@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "ingest/ack.h"
 #include "ingest/reading.h"
+#include "dispatch/work_item.h"
 
 namespace vitalsd {
 
@@ -78,7 +79,11 @@ class Analyzer {
   std::uint64_t redelivered_skipped() const { return redelivered_skipped_; }
 
   // Acknowledges the patient's active alert for ack.rule, if there is one.
-  AckResult on_ack(const AckRequest& ack);
+  // An ack for a patient whose readings are held waits with them, in order.
+  // Results are counted in ack_counts().
+  void on_ack(const AckRequest& ack);
+  // Acks handled so far, by AckResult.
+  const std::array<std::uint64_t, 3>& ack_counts() const { return ack_counts_; }
 
   // Raises signal_lost for patients whose last valid reading arrived at least
   // `after` ago (wall clock). Costs O(patients newly quiet); call it often.
@@ -118,7 +123,7 @@ class Analyzer {
     bool profile_request_pending = false;
     std::int64_t profile_expires_ns = 0;
     std::int64_t held_since_ns = 0;
-    std::vector<Reading> held;  // readings waiting for the first profile answer
+    std::vector<WorkItem> held;  // readings (and acks) waiting for the first profile answer
     std::optional<std::int64_t> restored_ts;
     bool dirty = false;  // latest changed since collect_latest()
     bool paused() const { return profile && profile->paused; }
@@ -147,6 +152,7 @@ class Analyzer {
   bool profile_ready(PatientState& p, const Reading& r);
   void request_profile(PatientState& p);
   void release_held(PatientState& p);
+  AckResult acknowledge(PatientState* p, const AckRequest& ack);
   void apply_profile(PatientState& p, std::shared_ptr<const PatientProfile> profile);
   void evaluate_thresholds(PatientState& p, const Reading& r);
   void evaluate_news2(PatientState& p, const Reading& r);
@@ -174,6 +180,7 @@ class Analyzer {
   std::vector<PatientState*> dirty_;    // patients whose latest changed
   ActiveAlertCounts active_ = {};
   std::uint64_t redelivered_skipped_ = 0;
+  std::array<std::uint64_t, 3> ack_counts_ = {};
 };
 
 }  // namespace vitalsd

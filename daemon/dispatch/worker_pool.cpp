@@ -199,6 +199,9 @@ void WorkerPool::run(Worker& w) {
     w.stats.patients.set(static_cast<std::int64_t>(w.analyzer.patient_count()));
     for (std::size_t s = 0; s < 3; ++s) w.stats.active_alerts[s].set(w.analyzer.active_alerts()[s]);
     w.stats.duplicates.set(static_cast<std::int64_t>(w.analyzer.redelivered_skipped()));
+    for (std::size_t r = 0; r < 3; ++r) {
+      w.stats.acks[r].set(static_cast<std::int64_t>(w.analyzer.ack_counts()[r]));
+    }
   };
   // Latest values go to Redis once per tick per changed patient, however
   // many readings it sent meanwhile.
@@ -219,8 +222,7 @@ void WorkerPool::run(Worker& w) {
         w.stats.processing_seconds.observe(
             static_cast<double>(clock_.mono_ns() - r->received_mono_ns) * 1e-9);
       } else {
-        const AckResult result = w.analyzer.on_ack(std::get<AckRequest>(item));
-        w.stats.acks[static_cast<std::size_t>(result)].inc();
+        w.analyzer.on_ack(std::get<AckRequest>(item));
       }
     }
     pick_up_new_rules();

@@ -100,7 +100,7 @@ struct alignas(64) WorkerStats {
   LatencyHistogram processing_seconds;  // receive -> evaluated
   OwnedGauge patients;
   std::array<OwnedGauge, 3> active_alerts;  // by severity, index 0 = low
-  std::array<OwnedCounter, 3> acks;         // by AckResult
+  std::array<OwnedGauge, 3> acks;           // by AckResult (running totals from the Analyzer)
   OwnedGauge duplicates;  // redelivered readings recognised and skipped (a running total)
 };
 

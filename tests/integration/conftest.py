@@ -6,7 +6,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from harness import Mosquitto, MqttClient, Vitalsd  # noqa: E402
+from harness import Mosquitto, MqttClient, RedisServer, Vitalsd  # noqa: E402
 from helpers import MqttCollector  # noqa: E402
 
 
@@ -46,6 +46,14 @@ def mosquitto(tmp_path):
     broker = Mosquitto(tmp_path)
     yield broker
     broker.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A fresh redis-server for one test; stopped (by PID) afterwards."""
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -166,6 +166,48 @@ class Mosquitto:
             self.process = None
 
 
+class RedisServer:
+    """A private, non-persistent redis-server on a free loopback port; restartable on the same port."""
+
+    host = "127.0.0.1"
+
+    def __init__(self, workdir, port=None, extra_args=()):
+        self.workdir = Path(workdir)
+        self.port = port or free_port()
+        self.extra_args = list(extra_args)
+        self.process = None
+        self.start()
+
+    def start(self):
+        self.process = Process(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir), *self.extra_args],
+            name="redis-server")
+        wait_until(lambda: self._pings() or not self.process.alive(), what="redis-server to answer")
+        assert self.process.alive(), self.process.output()
+
+    def _pings(self):
+        try:
+            return self.client().ping()
+        except Exception:  # noqa: BLE001 - not up yet
+            return False
+
+    def client(self):
+        import redis
+        return redis.Redis(host=self.host, port=self.port, socket_timeout=5,
+                           decode_responses=True)
+
+    def stop(self):
+        if self.process:
+            self.process.stop()
+            self.process = None
+
+    def kill(self):
+        if self.process:
+            self.process.kill()
+            self.process = None
+
+
 class MqttClient:
     """A paho-mqtt client that records every message it receives."""
 
@@ -326,7 +368,7 @@ class Vitalsd:
     """The real vitalsd binary with a config written for the test."""
 
     def __init__(self, workdir, broker_port, rules_text=None, rules_path=None, config=None,
-                 name="vitalsd", wait_ready=True, env=None):
+                 name="vitalsd", wait_ready=True, env=None, redis_port=None):
         self.workdir = Path(workdir)
         self.metrics_port = free_port()
         if rules_path is None:
@@ -335,7 +377,8 @@ class Vitalsd:
         self.rules_path = Path(rules_path)
         tables = {
             "mqtt": {"uri": f"tcp://127.0.0.1:{broker_port}", "client_id": name},
-            "redis": {"enabled": False},
+            "redis": ({"enabled": True, "port": redis_port, "timeout": "300ms"}
+                      if redis_port else {"enabled": False}),
             "pipeline": {"workers": 2, "shutdown_timeout": "15s"},
             "metrics": {"listen": f"127.0.0.1:{self.metrics_port}"},
             "log": {"level": "info"},

@@ -160,6 +160,18 @@ std::vector<std::string> news2_only(const RecordingAlertSink& sink) {
   return out;
 }
 
+// Sends one ack and says which result it was counted under.
+AckResult ack_once(Analyzer& a, const AckRequest& ack) {
+  const auto before = a.ack_counts();
+  a.on_ack(ack);
+  const auto after = a.ack_counts();
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    if (after[i] != before[i]) return static_cast<AckResult>(i);
+  }
+  ADD_FAILURE() << "the ack was not counted (held?)";
+  return AckResult::inactive;
+}
+
 class AnalyzerClinicalTest : public ::testing::Test {
  protected:
   FakeClock clock{1'763'719'200'000};
@@ -254,12 +266,12 @@ TEST_F(AnalyzerClinicalTest, AckAcknowledgesOnceAndEscalationNeedsANewAck) {
   ack.patient = PatientId("p");
   ack.rule = RuleName("spo2_low");
   ack.by = AckBy("rn-42");
-  EXPECT_EQ(a.on_ack(ack), AckResult::acknowledged);
-  EXPECT_EQ(a.on_ack(ack), AckResult::duplicate);
+  EXPECT_EQ(ack_once(a, ack), AckResult::acknowledged);
+  EXPECT_EQ(ack_once(a, ack), AckResult::duplicate);
   a.on_reading(make_reading("p", 1, {{Vital::spo2, 84}}));
-  EXPECT_EQ(a.on_ack(ack), AckResult::acknowledged) << "the escalation needs a new ack";
+  EXPECT_EQ(ack_once(a, ack), AckResult::acknowledged) << "the escalation needs a new ack";
   a.on_reading(make_reading("p", 2, {{Vital::spo2, 99}}));
-  EXPECT_EQ(a.on_ack(ack), AckResult::inactive);
+  EXPECT_EQ(ack_once(a, ack), AckResult::inactive);
   EXPECT_THAT(sink.summary(), ElementsAre("p:spo2_low:raised:low", "p:spo2_low:acknowledged:low",
                                           "p:spo2_low:escalated:high", "p:spo2_low:acknowledged:high",
                                           "p:spo2_low:cleared:high"));
@@ -275,13 +287,13 @@ TEST_F(AnalyzerClinicalTest, AcksForUnknownPatientsOrRulesAreInactive) {
   AckRequest ack;
   ack.patient = PatientId("nobody");
   ack.rule = RuleName("spo2_low");
-  EXPECT_EQ(a.on_ack(ack), AckResult::inactive);
+  EXPECT_EQ(ack_once(a, ack), AckResult::inactive);
   a.on_reading(make_reading("p", 0, {{Vital::spo2, 91}}));
   ack.patient = PatientId("p");
   ack.rule = RuleName("no_such_rule");
-  EXPECT_EQ(a.on_ack(ack), AckResult::inactive);
+  EXPECT_EQ(ack_once(a, ack), AckResult::inactive);
   ack.rule = RuleName("news2");
-  EXPECT_EQ(a.on_ack(ack), AckResult::inactive);
+  EXPECT_EQ(ack_once(a, ack), AckResult::inactive);
 }
 
 TEST_F(AnalyzerClinicalTest, PausingClearsActiveAlertsAndSilencesThePatient) {
@@ -479,6 +491,19 @@ TEST_F(AnalyzerProfileTest, RedeliveredReadingsNotNewerThanTheRestoredTimeAreSki
   Reading old_not_dup = make_reading("p", 10, {{Vital::spo2, 99}});
   a.on_reading(old_not_dup);  // no DUP flag: a late reading, judged as usual
   EXPECT_EQ(sink.summary().back(), "p:spo2_low:cleared:high");
+}
+
+TEST_F(AnalyzerProfileTest, AcksWaitWithTheReadingsTheyFollow) {
+  a.on_reading(make_reading("p", 1, {{Vital::spo2, 89}}));
+  AckRequest ack;
+  ack.patient = PatientId("p");
+  ack.rule = RuleName("spo2_low");
+  a.on_ack(ack);  // arrives while the raising reading waits for the profile
+  EXPECT_EQ(a.ack_counts(), (std::array<std::uint64_t, 3>{0, 0, 0}));
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  EXPECT_THAT(sink.summary(),
+              ElementsAre("p:spo2_low:raised:medium", "p:spo2_low:acknowledged:medium"));
+  EXPECT_EQ(a.ack_counts(), (std::array<std::uint64_t, 3>{1, 0, 0}));
 }
 
 TEST_F(AnalyzerProfileTest, CollectLatestHandsOverChangedPatientsOnce) {
