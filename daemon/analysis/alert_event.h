@@ -28,10 +28,11 @@ constexpr std::string_view alert_state_name(AlertState s) {
 
 // Why an alert cleared, when it was not a reading back in range. Published as
 // the alert's "reason" field (absent for an ordinary clear).
-enum class ClearReason : std::uint8_t { rule_removed, patient_paused };
+enum class ClearReason : std::uint8_t { rule_removed, rule_changed, patient_paused };
 
 constexpr std::string_view clear_reason_name(ClearReason r) {
-  constexpr std::array<std::string_view, 2> names = {"rule_removed", "patient_paused"};
+  constexpr std::array<std::string_view, 3> names = {"rule_removed", "rule_changed",
+                                                     "patient_paused"};
   return names[static_cast<std::size_t>(r)];
 }
 

@@ -308,17 +308,24 @@ void Analyzer::set_rules(std::shared_ptr<const RuleSet> rules) {
     std::vector<ThresholdState> remapped(rules_->thresholds.size());
     for (std::size_t i = 0; i < old->thresholds.size(); ++i) {
       const ThresholdRule& old_rule = old->thresholds[i];
-      bool kept = false;
-      for (std::size_t j = 0; j < rules_->thresholds.size(); ++j) {
+      const ThresholdRule* kept = nullptr;
+      std::size_t j = 0;
+      for (; j < rules_->thresholds.size(); ++j) {
         if (rules_->thresholds[j].name == old_rule.name) {
-          remapped[j] = p.thresholds[i];
-          kept = true;
+          kept = &rules_->thresholds[j];
           break;
         }
       }
-      if (!kept) {
+      if (kept == nullptr) {
         clear(p, p.thresholds[i].episode, old_rule.name, vital_name(old_rule.metric),
               {.reason = ClearReason::rule_removed});
+      } else if (kept->metric != old_rule.metric || kept->direction != old_rule.direction) {
+        // Same name, different condition: this episode's premise is gone, and
+        // a reading of the new metric must not be what clears it.
+        clear(p, p.thresholds[i].episode, old_rule.name, vital_name(old_rule.metric),
+              {.reason = ClearReason::rule_changed});
+      } else {
+        remapped[j] = p.thresholds[i];  // state and `for` timer carry over
       }
     }
     p.thresholds = std::move(remapped);

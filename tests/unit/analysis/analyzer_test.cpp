@@ -522,3 +522,26 @@ TEST_F(AnalyzerProfileTest, CollectLatestHandsOverChangedPatientsOnce) {
 
 }  // namespace
 }  // namespace vitalsd
+
+namespace vitalsd {
+namespace {
+
+TEST(AnalyzerReload, ARuleThatChangesMetricOrDirectionClearsItsAlert) {
+  FakeClock clock;
+  testing::RecordingAlertSink sink;
+  auto before = std::make_shared<RuleSet>();
+  before->thresholds.push_back(spo2_low());
+  Analyzer a(clock, sink, before);
+  a.on_reading(testing::make_reading("p", 0, {{Vital::spo2, 89}}));
+  auto after = std::make_shared<RuleSet>();
+  after->thresholds.push_back(spo2_low());
+  after->thresholds[0].metric = Vital::hr;  // same name, now about pulse
+  a.set_rules(after);
+  ASSERT_EQ(sink.events().size(), 2u);
+  EXPECT_EQ(sink.events()[1].state, AlertState::cleared);
+  EXPECT_EQ(sink.events()[1].reason, ClearReason::rule_changed);
+  EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 0, 0}));
+}
+
+}  // namespace
+}  // namespace vitalsd
