@@ -59,9 +59,7 @@ int main(int argc, char** argv) {
   }
   if (cl->action == CommandLine::Action::check_config) {
     std::cout << "configuration valid: " << config.file.string() << "\nrules valid: "
-              << config.rules.path.string() << " (" << rules->thresholds.size()
-              << " threshold rules, news2 " << (rules->news2.enabled ? "on" : "off")
-              << ", signal_lost " << (rules->signal_lost.enabled ? "on" : "off") << ")\n";
+              << config.rules.path.string() << " (" << vitalsd::summary(*rules) << ")\n";
     return 0;
   }
 
@@ -71,5 +69,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   (*logger)->info("vitalsd {} using {}", vitalsd::kVersion, config.file.string());
-  return vitalsd::Daemon(std::move(config), std::move(rules), *logger).run();
+  try {
+    return vitalsd::Daemon(std::move(config), std::move(rules), *logger).run();
+  } catch (const std::exception& e) {
+    // A library refusing to start (e.g. an unusable broker URI): say so, exit 1.
+    (*logger)->critical("vitalsd stopped: {}", e.what());
+    (*logger)->flush();
+    return 1;
+  }
 }

@@ -1,24 +1,44 @@
 #include "analysis/analyzer.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace vitalsd {
 namespace {
 
 constexpr std::string_view kNoMetric = "none";
+// How often idle patients are looked for (a full pass over the shard).
+constexpr std::int64_t kForgetEveryNs = 60'000'000'000;
 
 std::size_t severity_index(Severity s) { return static_cast<std::size_t>(s) - 1; }
+std::int64_t to_ns(std::chrono::milliseconds d) { return d.count() * 1'000'000; }
+std::int64_t ms_of(std::int64_t ns) { return ns / 1'000'000; }
+
+// The static name for a metric read back from Redis (AlertEvent::metric must
+// outlive the event).
+std::string_view static_metric(std::string_view metric) {
+  if (auto v = parse_vital(metric)) return vital_name(*v);
+  if (metric == kNews2RuleName) return kNews2RuleName;
+  return kNoMetric;
+}
 
 }  // namespace
 
+bool Analyzer::PatientState::any_active() const {
+  if (news2.active || signal_lost.active) return true;
+  return std::any_of(thresholds.begin(), thresholds.end(),
+                     [](const ThresholdState& t) { return t.episode.active; });
+}
+
 Analyzer::Analyzer(const Clock& clock, AlertSink& sink, std::shared_ptr<const RuleSet> rules,
-                   ProfileRequester* profiles, ProfilePolicy policy, AlertIdGenerator ids)
+                   ProfileRequester* profiles, AnalyzerOptions options, AlertIdGenerator ids)
     : clock_(clock),
       sink_(sink),
       rules_(std::move(rules)),
       profiles_(profiles),
-      policy_(policy),
-      ids_(std::move(ids)) {}
+      options_(options),
+      ids_(std::move(ids)),
+      next_forget_ns_(clock.mono_ns() + kForgetEveryNs) {}
 
 Analyzer::PatientState& Analyzer::patient(const PatientId& id) {
   auto it = patients_.find(id.view());
@@ -26,6 +46,7 @@ Analyzer::PatientState& Analyzer::patient(const PatientId& id) {
     it = patients_.try_emplace(id.str()).first;
     it->second.id = id;
     it->second.thresholds.resize(rules_->thresholds.size());
+    it->second.last_heard_ns = clock_.mono_ns();
   }
   return it->second;
 }
@@ -35,9 +56,12 @@ Analyzer::PatientState* Analyzer::find(std::string_view id) {
   return it == patients_.end() ? nullptr : &it->second;
 }
 
+// ---- Readings and profiles -------------------------------------------------
+
 void Analyzer::on_reading(const Reading& r) {
   PatientState& p = patient(r.patient);
-  if (r.redelivered && p.restored_ts && r.ts_ms <= *p.restored_ts) {
+  p.last_heard_ns = clock_.mono_ns();
+  if (r.redelivered && p.restored_ts && LatestVitals::time_of(r) <= *p.restored_ts) {
     ++redelivered_skipped_;
     return;
   }
@@ -51,20 +75,23 @@ bool Analyzer::profile_ready(PatientState& p, const Reading& r) {
       if (clock_.mono_ns() >= p.profile_expires_ns) request_profile(p);  // stale-while-revalidate
       return true;
     case ProfileStatus::none:
-      p.profile_status = ProfileStatus::waiting;
-      p.held_since_ns = clock_.mono_ns();
-      holding_.push_back(&p);
-      request_profile(p);
-      [[fallthrough]];
     case ProfileStatus::waiting:
-      if (p.held.size() < policy_.max_held_readings) {
-        p.held.push_back(r);
-        return false;
-      }
-      release_held(p);  // waited long enough in readings: go on with defaults
-      return true;
+      hold(p, r);
+      return false;
   }
   return true;
+}
+
+void Analyzer::hold(PatientState& p, const WorkItem& item) {
+  if (p.profile_status == ProfileStatus::none) {
+    p.profile_status = ProfileStatus::waiting;
+    p.held_since_ns = clock_.mono_ns();
+    holding_.push_back(&p);
+    request_profile(p);
+  }
+  p.held.push_back(item);
+  // Waited long enough in readings: go on with what is known (or defaults).
+  if (p.held.size() > policy_.max_held_readings) release_held(p);
 }
 
 void Analyzer::request_profile(PatientState& p) {
@@ -82,15 +109,18 @@ void Analyzer::on_profile(const PatientId& id, const ProfileAnswer& answer) {
     case ProfileAnswer::Kind::found:
     case ProfileAnswer::Kind::absent:
       apply_profile(*p, answer.profile);
-      p->profile_expires_ns =
-          now + std::chrono::duration_cast<std::chrono::nanoseconds>(policy_.ttl).count();
+      p->profile_expires_ns = now + to_ns(policy_.ttl);
       break;
     case ProfileAnswer::Kind::unavailable:  // keep what we had (or defaults)
-      p->profile_expires_ns =
-          now + std::chrono::duration_cast<std::chrono::nanoseconds>(policy_.retry_after).count();
+      p->profile_expires_ns = now + to_ns(policy_.retry_after);
       break;
   }
   release_held(*p);
+  if (std::exchange(p->refetch_after_answer, false)) {
+    // This answer may predate the change we were told about: ask again.
+    p->profile_expires_ns = now;
+    request_profile(*p);
+  }
 }
 
 void Analyzer::release_held(PatientState& p) {
@@ -107,47 +137,33 @@ void Analyzer::release_held(PatientState& p) {
   }
 }
 
+std::size_t Analyzer::release_all_held() {
+  std::size_t released = 0;
+  for (PatientState* p : std::exchange(holding_, {})) {
+    released += p->held.size();
+    release_held(*p);
+  }
+  return released;
+}
+
 void Analyzer::invalidate_profile(std::string_view id) {
   PatientState* p = find(id);
   if (p == nullptr || profiles_ == nullptr) return;
   p->profile_expires_ns = clock_.mono_ns();
-  request_profile(*p);
+  if (p->profile_request_pending) {
+    p->refetch_after_answer = true;
+  } else {
+    request_profile(*p);
+  }
 }
 
 void Analyzer::invalidate_all_profiles() {
   const std::int64_t now = clock_.mono_ns();
   for (auto& [key, p] : patients_) {
-    if (p.profile_status == ProfileStatus::known) p.profile_expires_ns = now;
+    if (p.profile_status != ProfileStatus::known) continue;
+    p.profile_expires_ns = now;
+    if (p.profile_request_pending) p.refetch_after_answer = true;
   }
-}
-
-bool Analyzer::restore_alert(const PatientId& id, std::string_view rule, const Episode& episode) {
-  PatientState& p = patient(id);
-  Episode* ep = episode_of(p, rule);
-  if (ep == nullptr) {
-    // Active when vitalsd stopped, but its rule is gone: say it is over.
-    const Episode gone{.active = false, .acknowledged = false, .severity = episode.severity,
-                       .id = episode.id};
-    emit(p, rule, kNoMetric, AlertState::cleared, gone, {.reason = ClearReason::rule_removed});
-    return false;
-  }
-  const bool was_active = ep->active;
-  const Severity was = ep->severity;
-  *ep = episode;
-  account(was_active, was, *ep);
-  return true;
-}
-
-void Analyzer::restore_last_ts(const PatientId& id, std::int64_t ts_ms) {
-  patient(id).restored_ts = ts_ms;
-}
-
-void Analyzer::collect_latest(std::vector<LatestSnapshot>& out) {
-  for (PatientState* p : dirty_) {
-    out.push_back(LatestSnapshot{p->id, p->latest, p->news2_score});
-    p->dirty = false;
-  }
-  dirty_.clear();
 }
 
 void Analyzer::apply_profile(PatientState& p, std::shared_ptr<const PatientProfile> profile) {
@@ -156,16 +172,26 @@ void Analyzer::apply_profile(PatientState& p, std::shared_ptr<const PatientProfi
   if (p.paused() && !was_paused) clear_all(p, ClearReason::patient_paused);
 }
 
+void Analyzer::set_profile(const PatientId& id, std::shared_ptr<const PatientProfile> profile) {
+  PatientState& p = patient(id);
+  apply_profile(p, std::move(profile));
+  p.profile_status = ProfileStatus::known;
+  p.profile_expires_ns = clock_.mono_ns() + to_ns(policy_.ttl);
+  release_held(p);
+}
+
+// ---- Evaluation -------------------------------------------------------------
+
 void Analyzer::evaluate(PatientState& p, const Reading& r) {
   p.latest.update(r);
-  if (!p.dirty) {
+  if (options_.export_latest && !p.dirty) {
     p.dirty = true;
     dirty_.push_back(&p);
   }
   if (p.paused()) return;  // no alerts at all; nothing pending either (see clear_all)
 
   if (rules_->signal_lost.enabled) {
-    watch_.touch(p, r.received_ms);
+    watch_.touch(p, ms_of(r.received_mono_ns));
     clear(p, p.signal_lost, kSignalLostRuleName, kNoMetric, {.cause = &r});
   }
   evaluate_thresholds(p, r);
@@ -190,9 +216,8 @@ void Analyzer::evaluate_thresholds(PatientState& p, const Reading& r) {
                        .acknowledged = false,
                        .severity = t->severity,
                        .id = t->id};
-      account(was_active, was, ep);
-      emit(p, rule.name, vital_name(rule.metric), t->state, ep,
-           {.cause = &r, .value = value, .threshold = t->threshold});
+      transition(p, rule.name, vital_name(rule.metric), t->state, was_active, was, ep,
+                 {.cause = &r, .value = value, .threshold = t->threshold});
     }
   }
 }
@@ -201,23 +226,25 @@ void Analyzer::evaluate_news2(PatientState& p, const Reading& r) {
   const std::optional<News2Evaluation> eval =
       vitalsd::evaluate_news2(p.latest, p.profile.get(), rules_->news2.window);
   if (!eval) return;  // not every parameter is fresh: nothing changes
-  p.news2_score = eval->score.total;
+  p.last_news2 = eval;
   const bool was_active = p.news2.active;
   const Severity was = p.news2.severity;
   if (auto state = step_news2(p.news2, eval->score.risk, ids_)) {
-    account(was_active, was, p.news2);
-    emit(p, kNews2RuleName, kNews2RuleName, *state, p.news2,
-         {.cause = &r,
-          .value = static_cast<double>(eval->score.total),
-          .threshold = news2_threshold(eval->score.risk),
-          .news2 = &*eval});
+    transition(p, kNews2RuleName, kNews2RuleName, *state, was_active, was, p.news2,
+               {.cause = &r,
+                .value = static_cast<double>(eval->score.total),
+                .threshold = news2_threshold(eval->score.risk),
+                .news2 = &*eval});
   }
 }
 
+// ---- Acknowledgements ---------------------------------------------------------
+
 void Analyzer::on_ack(const AckRequest& ack) {
   PatientState* p = find(ack.patient.view());
+  if (p != nullptr) p->last_heard_ns = clock_.mono_ns();
   if (p != nullptr && p->profile_status == ProfileStatus::waiting) {
-    p->held.push_back(ack);  // after the readings it acknowledges
+    hold(*p, ack);  // after the readings it acknowledges
     return;
   }
   ++ack_counts_[static_cast<std::size_t>(acknowledge(p, ack))];
@@ -230,18 +257,21 @@ AckResult Analyzer::acknowledge(PatientState* p, const AckRequest& ack) {
   if (ep->acknowledged) return AckResult::duplicate;
   ep->acknowledged = true;
   std::string_view metric = kNoMetric;
+  std::optional<News2Evaluation> news2;
   if (ack.rule.view() == kNews2RuleName) {
     metric = kNews2RuleName;
+    news2 = news2_detail(*p, AlertState::acknowledged);
   } else if (const ThresholdRule* rule = rules_->find(ack.rule.view())) {
     metric = vital_name(rule->metric);
   }
-  emit(*p, ack.rule.view(), metric, AlertState::acknowledged, *ep, {.by = &ack.by});
+  emit(*p, ack.rule.view(), metric, AlertState::acknowledged, *ep,
+       {.news2 = news2 ? &*news2 : nullptr, .by = &ack.by});
   return AckResult::acknowledged;
 }
 
 Episode* Analyzer::episode_of(PatientState& p, std::string_view rule) {
-  if (rule == kNews2RuleName) return &p.news2;
-  if (rule == kSignalLostRuleName) return &p.signal_lost;
+  if (rule == kNews2RuleName) return rules_->news2.enabled ? &p.news2 : nullptr;
+  if (rule == kSignalLostRuleName) return rules_->signal_lost.enabled ? &p.signal_lost : nullptr;
   const auto& rules = rules_->thresholds;
   for (std::size_t i = 0; i < rules.size(); ++i) {
     if (rules[i].name == rule) return &p.thresholds[i].episode;
@@ -249,58 +279,114 @@ Episode* Analyzer::episode_of(PatientState& p, std::string_view rule) {
   return nullptr;
 }
 
+// ---- Time -------------------------------------------------------------------
+
 void Analyzer::on_tick() {
   // Safety net: the store answers within its timeout, but never hold a
   // patient's readings longer than max_hold whatever happens to the answer.
-  const std::int64_t give_up_before =
-      clock_.mono_ns() -
-      std::chrono::duration_cast<std::chrono::nanoseconds>(policy_.max_hold).count();
+  const std::int64_t give_up_before = clock_.mono_ns() - to_ns(policy_.max_hold);
   std::erase_if(holding_, [&](PatientState* p) {
     if (p->profile_status != ProfileStatus::waiting) return true;
     if (p->held_since_ns > give_up_before) return false;
     release_held(*p);
     return true;
   });
+  sweep_signal_lost();
+  if (clock_.mono_ns() >= next_forget_ns_) {
+    forget_idle_patients();
+    next_forget_ns_ = clock_.mono_ns() + kForgetEveryNs;
+  }
+}
 
+void Analyzer::sweep_signal_lost() {
   const SignalLostSettings& s = rules_->signal_lost;
   if (!s.enabled) return;
-  watch_.sweep(clock_.wall_ms(), s.after.count(), [&](SignalWatchNode& node) {
+  const std::int64_t now_ms = ms_of(clock_.mono_ns());
+  std::vector<PatientState*> ask_first;
+  watch_.sweep(now_ms, s.after.count(), [&](SignalWatchNode& node) {
     auto& p = static_cast<PatientState&>(node);
     if (p.signal_lost.active || p.paused()) return;
-    p.signal_lost =
-        Episode{.active = true, .acknowledged = false, .severity = s.severity, .id = ids_.next()};
-    account(false, s.severity, p.signal_lost);
-    emit(p, kSignalLostRuleName, kNoMetric, AlertState::raised, p.signal_lost, {});
+    if (profiles_ != nullptr && p.profile_status == ProfileStatus::none) {
+      // Known only from the restored state: learn whether it is paused (e.g.
+      // discharged) before alarming.
+      ask_first.push_back(&p);
+      return;
+    }
+    const Episode lost = Episode::open(s.severity, ids_);
+    p.signal_lost = lost;
+    transition(p, kSignalLostRuleName, kNoMetric, AlertState::raised, false, s.severity, lost, {});
   });
-}
-
-void Analyzer::set_profile(const PatientId& id, std::shared_ptr<const PatientProfile> profile) {
-  PatientState& p = patient(id);
-  apply_profile(p, std::move(profile));
-  p.profile_status = ProfileStatus::known;
-  p.profile_expires_ns =
-      clock_.mono_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(policy_.ttl).count();
-  release_held(p);
-}
-
-void Analyzer::clear_all(PatientState& p, ClearReason reason) {
-  for (std::size_t i = 0; i < rules_->thresholds.size(); ++i) {
-    const ThresholdRule& rule = rules_->thresholds[i];
-    clear(p, p.thresholds[i].episode, rule.name, vital_name(rule.metric), {.reason = reason});
-    p.thresholds[i].breach_start_ts.reset();  // a breach resumes only with new readings
+  constexpr std::int64_t kLookAgainMs = 2000;  // the store answers within its timeout
+  for (PatientState* p : ask_first) {
+    p->profile_status = ProfileStatus::known;  // readings meanwhile are not held for it
+    p->profile_expires_ns = clock_.mono_ns();
+    request_profile(*p);
+    watch_.touch(*p, now_ms - s.after.count() + kLookAgainMs);
   }
-  clear(p, p.news2, kNews2RuleName, kNews2RuleName, {.reason = reason});
-  clear(p, p.signal_lost, kSignalLostRuleName, kNoMetric, {.reason = reason});
-  watch_.unlink(p);
 }
 
-void Analyzer::clear(PatientState& p, Episode& ep, std::string_view rule, std::string_view metric,
-                     const Detail& detail) {
-  if (!ep.active) return;
-  ep.active = false;
-  account(true, ep.severity, ep);
-  emit(p, rule, metric, AlertState::cleared, ep, detail);
+void Analyzer::forget_idle_patients() {
+  const std::int64_t before = clock_.mono_ns() - to_ns(options_.forget_idle_after);
+  for (auto it = patients_.begin(); it != patients_.end();) {
+    PatientState& p = it->second;
+    const bool idle = p.last_heard_ns <= before && !p.any_active() && p.held.empty() &&
+                      p.profile_status != ProfileStatus::waiting && !p.profile_request_pending;
+    if (!idle) {
+      ++it;
+      continue;
+    }
+    watch_.unlink(p);
+    if (p.dirty) std::erase(dirty_, &p);
+    it = patients_.erase(it);
+  }
 }
+
+void Analyzer::collect_latest(std::vector<LatestSnapshot>& out) {
+  for (PatientState* p : dirty_) {
+    out.push_back(LatestSnapshot{p->id, p->latest,
+                                 p->last_news2 ? std::optional<int>(p->last_news2->score.total)
+                                               : std::nullopt});
+    p->dirty = false;
+  }
+  dirty_.clear();
+}
+
+// ---- Restart recovery -------------------------------------------------------
+
+bool Analyzer::restore_alert(const PatientId& id, std::string_view rule, std::string_view metric,
+                             const Episode& episode) {
+  PatientState& p = patient(id);
+  Episode* ep = episode_of(p, rule);
+  if (ep == nullptr) {
+    // Active when vitalsd stopped, but its rule is gone (or switched off): say it is over.
+    const Episode gone{
+        .active = false, .acknowledged = false, .severity = episode.severity, .id = episode.id};
+    emit(p, rule, static_metric(metric), AlertState::cleared, gone,
+         {.reason = ClearReason::rule_removed});
+    return false;
+  }
+  const bool was_active = ep->active;
+  const Severity was = ep->severity;
+  *ep = episode;
+  if (was_active) --active_[severity_index(was)];
+  if (ep->active) ++active_[severity_index(ep->severity)];
+  return true;
+}
+
+void Analyzer::restore_last_ts(const PatientId& id, std::int64_t ts_ms) {
+  PatientState& p = patient(id);
+  p.restored_ts = ts_ms;
+  const SignalLostSettings& s = rules_->signal_lost;
+  if (!s.enabled) return;
+  // Heard from within the horizon: watch it, as silent since its last reading.
+  // Older entries (latest:* keys never expire) are patients long gone.
+  const std::int64_t age_ms = std::max<std::int64_t>(0, clock_.wall_ms() - ts_ms);
+  constexpr std::int64_t kMinHorizonMs = 15 * 60 * 1000;
+  const std::int64_t horizon_ms = std::max<std::int64_t>(10 * s.after.count(), kMinHorizonMs);
+  if (age_ms <= horizon_ms) watch_.touch(p, ms_of(clock_.mono_ns()) - age_ms);
+}
+
+// ---- Rules ------------------------------------------------------------------
 
 void Analyzer::set_rules(std::shared_ptr<const RuleSet> rules) {
   const std::shared_ptr<const RuleSet> old = std::exchange(rules_, std::move(rules));
@@ -340,9 +426,46 @@ void Analyzer::set_rules(std::shared_ptr<const RuleSet> rules) {
   }
 }
 
-void Analyzer::account(bool was_active, Severity was, const Episode& now) {
+// ---- Transitions --------------------------------------------------------------
+
+void Analyzer::clear_all(PatientState& p, ClearReason reason) {
+  for (std::size_t i = 0; i < rules_->thresholds.size(); ++i) {
+    const ThresholdRule& rule = rules_->thresholds[i];
+    clear(p, p.thresholds[i].episode, rule.name, vital_name(rule.metric), {.reason = reason});
+    p.thresholds[i].breach_start_ts.reset();  // a breach resumes only with new readings
+  }
+  clear(p, p.news2, kNews2RuleName, kNews2RuleName, {.reason = reason});
+  clear(p, p.signal_lost, kSignalLostRuleName, kNoMetric, {.reason = reason});
+  watch_.unlink(p);
+}
+
+void Analyzer::clear(PatientState& p, Episode& ep, std::string_view rule, std::string_view metric,
+                     const Detail& detail) {
+  if (!ep.active) return;
+  ep.active = false;
+  Detail d = detail;
+  std::optional<News2Evaluation> news2;
+  if (&ep == &p.news2 && d.news2 == nullptr) {
+    news2 = news2_detail(p, AlertState::cleared);
+    if (news2) d.news2 = &*news2;
+  }
+  transition(p, rule, metric, AlertState::cleared, true, ep.severity, ep, d);
+}
+
+std::optional<News2Evaluation> Analyzer::news2_detail(const PatientState& p,
+                                                      AlertState state) const {
+  if (!p.last_news2) return std::nullopt;
+  News2Evaluation out = *p.last_news2;
+  if (state == AlertState::cleared) out.score.risk = News2Risk::low;  // SPEC §5: "low" on a clear
+  return out;
+}
+
+void Analyzer::transition(PatientState& p, std::string_view rule, std::string_view metric,
+                          AlertState state, bool was_active, Severity was, const Episode& now,
+                          const Detail& detail) {
   if (was_active) --active_[severity_index(was)];
   if (now.active) ++active_[severity_index(now.severity)];
+  emit(p, rule, metric, state, now, detail);
 }
 
 void Analyzer::emit(const PatientState& p, std::string_view rule, std::string_view metric,

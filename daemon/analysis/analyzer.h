@@ -30,7 +30,7 @@
 #include "common/clock.h"
 #include "ingest/ack.h"
 #include "ingest/reading.h"
-#include "dispatch/work_item.h"
+#include "ingest/work_item.h"
 
 namespace vitalsd {
 
@@ -43,12 +43,22 @@ enum class AckResult : std::uint8_t {
   duplicate,     // already acknowledged
 };
 
+struct AnalyzerOptions {
+  ProfilePolicy profiles = {};
+  // collect_latest() is called (Redis on): track which patients changed.
+  bool export_latest = false;
+  // A patient with no active alert and nothing heard for this long is
+  // forgotten (memory stays bounded whatever ids arrive); if it comes back it
+  // starts afresh, profile lookup included.
+  std::chrono::milliseconds forget_idle_after{std::chrono::hours(1)};
+};
+
 class Analyzer {
  public:
   // `profiles` null: no profile source (Redis off); every patient has defaults
   // unless set_profile() says otherwise.
   Analyzer(const Clock& clock, AlertSink& sink, std::shared_ptr<const RuleSet> rules,
-           ProfileRequester* profiles = nullptr, ProfilePolicy policy = {},
+           ProfileRequester* profiles = nullptr, AnalyzerOptions options = {},
            AlertIdGenerator ids = AlertIdGenerator());
 
   // Evaluates the reading; or, for a patient whose profile has not arrived
@@ -59,19 +69,30 @@ class Analyzer {
   // The store's answer to request_profile(). Releases the patient's held readings.
   void on_profile(const PatientId& patient, const ProfileAnswer& answer);
 
-  // The patient's profile changed in Redis: fetch it again now.
+  // The patient's profile changed in Redis: fetch it again now (or, if a
+  // fetch is in flight, again as soon as it answers: it may have read the old one).
   void invalidate_profile(std::string_view patient);
   // Every cached profile may be stale: each is fetched again at its patient's next reading.
   void invalidate_all_profiles();
 
   // Restart recovery, before any reading: an alert that was active when
   // vitalsd stopped. False (and a `cleared` with reason rule_removed) if the
-  // rule no longer exists.
-  bool restore_alert(const PatientId& patient, std::string_view rule, const Episode& episode);
+  // rule no longer exists or, for news2 / signal_lost, is switched off.
+  // `metric` is the alert's metric as it was published.
+  bool restore_alert(const PatientId& patient, std::string_view rule, std::string_view metric,
+                     const Episode& episode);
   // The newest reading time vitalsd had processed for the patient. A reading
   // the broker redelivers (DUP flag) that is not newer was evaluated before
   // the restart and is skipped, so it cannot raise or clear anything twice.
+  // A patient heard from recently is watched for signal_lost at once, as if
+  // its last reading had just been processed.
   void restore_last_ts(const PatientId& patient, std::int64_t ts_ms);
+
+  // Shutdown: evaluates every held reading and ack now, with the profile
+  // known so far (or defaults). Returns how many items were released so.
+  std::size_t release_all_held();
+  // True while some patient's first readings wait for its profile.
+  bool holding() const { return !holding_.empty(); }
 
   // Hands over (and forgets) the patients whose values changed since the last call.
   void collect_latest(std::vector<LatestSnapshot>& out);
@@ -86,19 +107,20 @@ class Analyzer {
   const std::array<std::uint64_t, 3>& ack_counts() const { return ack_counts_; }
 
   // Raises signal_lost for patients whose last valid reading arrived at least
-  // `after` ago (wall clock). Costs O(patients newly quiet); call it often.
+  // `after` ago (measured on the monotonic clock, so a wall-clock step cannot
+  // raise it for a whole ward). Costs O(patients newly quiet); call it often.
+  // Also releases holds past max_hold and, now and then, forgets idle patients.
   void on_tick();
 
   // Swaps in a new rule set. State carries over for rules that keep their
   // name (a changed threshold is judged from the next reading on); active
   // alerts of removed rules (and of news2 / signal_lost when switched off)
-  // are cleared with reason rule_removed.
+  // are cleared with reason rule_removed, and of rules whose metric or
+  // direction changed with reason rule_changed.
   void set_rules(std::shared_ptr<const RuleSet> rules);
-  const RuleSet& rules() const { return *rules_; }
 
-  // Installs the patient's profile (null: defaults). Pausing clears the
-  // patient's active alerts (reason patient_paused); other changes are judged
-  // from the next reading on.
+  // Installs the patient's profile as if the store had answered with it
+  // (null: no profile). For callers without a store, e.g. tests.
   void set_profile(const PatientId& patient, std::shared_ptr<const PatientProfile> profile);
 
   std::size_t patient_count() const { return patients_.size(); }
@@ -115,18 +137,21 @@ class Analyzer {
     PatientId id;
     std::vector<ThresholdState> thresholds;  // parallel to rules_->thresholds
     LatestVitals latest;
-    std::optional<int> news2_score;  // last computed
+    std::optional<News2Evaluation> last_news2;  // last computed
     Episode news2;
     Episode signal_lost;
     std::shared_ptr<const PatientProfile> profile;  // null: defaults
     ProfileStatus profile_status = ProfileStatus::none;
     bool profile_request_pending = false;
+    bool refetch_after_answer = false;  // invalidated while a fetch was in flight
     std::int64_t profile_expires_ns = 0;
     std::int64_t held_since_ns = 0;
     std::vector<WorkItem> held;  // readings (and acks) waiting for the first profile answer
     std::optional<std::int64_t> restored_ts;
-    bool dirty = false;  // latest changed since collect_latest()
+    std::int64_t last_heard_ns = 0;  // monotonic: last reading or ack
+    bool dirty = false;              // latest changed since collect_latest()
     bool paused() const { return profile && profile->paused; }
+    bool any_active() const;
   };
 
   // Heterogeneous lookup: finding a patient by string_view does not allocate.
@@ -150,34 +175,43 @@ class Analyzer {
   void evaluate(PatientState& p, const Reading& r);
   // False if the reading was held for the patient's first profile answer.
   bool profile_ready(PatientState& p, const Reading& r);
+  void hold(PatientState& p, const WorkItem& item);
   void request_profile(PatientState& p);
   void release_held(PatientState& p);
   AckResult acknowledge(PatientState* p, const AckRequest& ack);
   void apply_profile(PatientState& p, std::shared_ptr<const PatientProfile> profile);
   void evaluate_thresholds(PatientState& p, const Reading& r);
   void evaluate_news2(PatientState& p, const Reading& r);
+  void sweep_signal_lost();
+  void forget_idle_patients();
   void clear_all(PatientState& p, ClearReason reason);
   // Clears `ep` if active, emitting `cleared` with `detail`.
   void clear(PatientState& p, Episode& ep, std::string_view rule, std::string_view metric,
              const Detail& detail);
   Episode* episode_of(PatientState& p, std::string_view rule);
+  // NEWS2 detail for a news2 transition no reading caused (ack, pause, removal).
+  std::optional<News2Evaluation> news2_detail(const PatientState& p, AlertState state) const;
 
+  // Records one episode change: keeps active_ in step and emits the transition.
+  void transition(PatientState& p, std::string_view rule, std::string_view metric,
+                  AlertState state, bool was_active, Severity was, const Episode& now,
+                  const Detail& detail);
   void emit(const PatientState& p, std::string_view rule, std::string_view metric,
             AlertState state, const Episode& ep, const Detail& detail);
-  // Keeps active_ in step with one episode's change.
-  void account(bool was_active, Severity was, const Episode& now);
 
   const Clock& clock_;
   AlertSink& sink_;
   std::shared_ptr<const RuleSet> rules_;
   ProfileRequester* const profiles_;
-  const ProfilePolicy policy_;
+  const AnalyzerOptions options_;
+  const ProfilePolicy& policy_ = options_.profiles;
   AlertIdGenerator ids_;
   // unordered_map never moves its elements, so the raw pointers below stay valid.
   std::unordered_map<std::string, PatientState, IdHash, std::equal_to<>> patients_;
   SignalWatch watch_;
   std::vector<PatientState*> holding_;  // patients with held readings
-  std::vector<PatientState*> dirty_;    // patients whose latest changed
+  std::vector<PatientState*> dirty_;    // patients whose latest changed (export_latest only)
+  std::int64_t next_forget_ns_ = 0;
   ActiveAlertCounts active_ = {};
   std::uint64_t redelivered_skipped_ = 0;
   std::array<std::uint64_t, 3> ack_counts_ = {};

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "analysis/alert_event.h"
+#include "analysis/alert_id.h"
 
 namespace vitalsd {
 
@@ -13,6 +14,11 @@ struct Episode {
   bool acknowledged = false;
   Severity severity = Severity::low;  // while active
   AlertId id;                         // while active
+
+  // A new episode: active, unacknowledged, with a fresh id.
+  static Episode open(Severity severity, AlertIdGenerator& ids) {
+    return Episode{.active = true, .acknowledged = false, .severity = severity, .id = ids.next()};
+  }
 };
 
 }  // namespace vitalsd

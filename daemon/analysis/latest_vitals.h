@@ -2,8 +2,14 @@
 // time, plus the newest o2 and acvpu any reading carried. Feeds NEWS2 and the
 // patient's "latest" state. A late (out-of-order) reading never overwrites a
 // newer value.
+//
+// A reading's time here is its ts, but never later than when vitalsd
+// received it: SPEC §2 accepts a ts up to 5 minutes ahead, and one device
+// with a fast clock must not make its values look newer than every correct
+// reading that follows (which would freeze NEWS2 on them).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -35,16 +41,19 @@ struct LatestVitals {
 
   const Value& operator[](Vital v) const { return vitals[static_cast<std::size_t>(v)]; }
 
+  static std::int64_t time_of(const Reading& r) { return std::min(r.ts_ms, r.received_ms); }
+
   void update(const Reading& r) {
+    const std::int64_t t = time_of(r);
     for (Vital v : kAllVitals) {
       if (!r.vitals.has(v)) continue;
       Value& slot = vitals[static_cast<std::size_t>(v)];
-      if (slot.present && slot.ts_ms > r.ts_ms) continue;
-      slot = Value{r.vitals.get(v), r.ts_ms, true};
+      if (slot.present && slot.ts_ms > t) continue;
+      slot = Value{r.vitals.get(v), t, true};
     }
-    if (r.o2 && (!o2.value || o2.ts_ms <= r.ts_ms)) o2 = {r.o2, r.ts_ms};
-    if (r.acvpu && (!acvpu.value || acvpu.ts_ms <= r.ts_ms)) acvpu = {r.acvpu, r.ts_ms};
-    if (r.ts_ms > newest_ts_ms) newest_ts_ms = r.ts_ms;
+    if (r.o2 && (!o2.value || o2.ts_ms <= t)) o2 = {r.o2, t};
+    if (r.acvpu && (!acvpu.value || acvpu.ts_ms <= t)) acvpu = {r.acvpu, t};
+    if (t > newest_ts_ms) newest_ts_ms = t;
   }
 };
 

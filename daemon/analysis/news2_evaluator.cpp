@@ -40,7 +40,7 @@ std::optional<AlertState> step_news2(Episode& episode, News2Risk risk, AlertIdGe
   const std::optional<Severity> severity = news2_severity(risk);
   if (!episode.active) {
     if (!severity) return std::nullopt;
-    episode = Episode{.active = true, .acknowledged = false, .severity = *severity, .id = ids.next()};
+    episode = Episode::open(*severity, ids);
     return AlertState::raised;
   }
   if (!severity) {

@@ -64,6 +64,13 @@ struct RuleSet {
   }
 };
 
+// "11 threshold rules, news2 on, signal_lost on": for logs and --check-config.
+inline std::string summary(const RuleSet& rules) {
+  return std::to_string(rules.thresholds.size()) + " threshold rules, news2 " +
+         (rules.news2.enabled ? "on" : "off") + ", signal_lost " +
+         (rules.signal_lost.enabled ? "on" : "off");
+}
+
 // Built-in rule names; a threshold rule may not take them.
 inline constexpr std::string_view kNews2RuleName = "news2";
 inline constexpr std::string_view kSignalLostRuleName = "signal_lost";

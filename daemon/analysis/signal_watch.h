@@ -4,8 +4,9 @@
 // Patients are kept in an intrusive list in the order their last valid
 // reading arrived: a reading moves its patient to the back (O(1)), and a
 // sweep only looks at the front, stopping at the first patient still within
-// `after` (O(expired)). Arrival time is the worker's wall clock at receipt,
-// so the list order is also last-seen order.
+// `after` (O(expired)). Times are monotonic milliseconds (ingest's clock at
+// receipt), so the list order is also last-seen order and a wall-clock step
+// cannot make a whole ward look silent.
 //
 // Not thread-safe: owned by one worker's Analyzer.
 #pragma once
@@ -15,10 +16,15 @@
 namespace vitalsd {
 
 struct SignalWatchNode {
+  SignalWatchNode() = default;
+  // Linked by address: a node must never be copied or moved while linked.
+  SignalWatchNode(const SignalWatchNode&) = delete;
+  SignalWatchNode& operator=(const SignalWatchNode&) = delete;
+
   SignalWatchNode* prev = nullptr;
   SignalWatchNode* next = nullptr;
   bool linked = false;
-  std::int64_t last_seen_ms = 0;  // wall clock when the last valid reading arrived
+  std::int64_t last_seen_ms = 0;  // monotonic ms when the last valid reading arrived
 };
 
 class SignalWatch {

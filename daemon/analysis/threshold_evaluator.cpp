@@ -41,10 +41,7 @@ std::optional<ThresholdTransition> step_threshold(const ThresholdRule& rule,
     if (!state.breach_start_ts) state.breach_start_ts = ts_ms;
     if (ts_ms - *state.breach_start_ts < rule.for_duration.count()) return std::nullopt;
     state.breach_start_ts.reset();
-    ep = Episode{.active = true,
-                 .acknowledged = false,
-                 .severity = levels[*breach].severity,
-                 .id = ids.next()};
+    ep = Episode::open(levels[*breach].severity, ids);
     return ThresholdTransition{AlertState::raised, ep.severity, levels[*breach].threshold, ep.id};
   }
 

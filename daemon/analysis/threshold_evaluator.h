@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -35,8 +36,9 @@ struct EffectiveLevels {
 template <class OverrideFn>
 EffectiveLevels effective_levels(const ThresholdRule& rule, OverrideFn&& override_for) {
   EffectiveLevels out;
+  assert(rule.levels.size() <= out.levels.size() && "the loader allows one level per severity");
   for (const ThresholdLevel& level : rule.levels) {
-    if (out.count == out.levels.size()) break;  // loader guarantees <= 3; be safe
+    if (out.count == out.levels.size()) break;
     ThresholdLevel l = level;
     if (std::optional<double> t = override_for(l.severity)) l.threshold = *t;
     out.levels[out.count++] = l;

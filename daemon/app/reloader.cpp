@@ -9,15 +9,6 @@
 #include "telemetry/metrics.h"
 
 namespace vitalsd {
-namespace {
-
-std::string describe(const RuleSet& rules) {
-  return std::to_string(rules.thresholds.size()) + " threshold rules, news2 " +
-         (rules.news2.enabled ? "on" : "off") + ", signal_lost " +
-         (rules.signal_lost.enabled ? "on" : "off");
-}
-
-}  // namespace
 
 Reloader::Loaders Reloader::file_loaders() {
   return {[](const std::filesystem::path& p) { return load_config(p); },
@@ -127,14 +118,14 @@ bool Reloader::reload_now() {
   apply_log_config(log_, running_.log);
 
   auto published = std::make_shared<const RuleSet>(std::move(rules).value());
-  const std::string summary = describe(*published);
+  const std::string rules_summary = summary(*published);
   const std::uint64_t generation = rules_.publish(std::move(published));
   rules_published_();
   metrics_.config_reloads(true).Increment();
   metrics_.config_generation().Set(static_cast<double>(generation));
-  log_.info("reload: rules generation {} handed to every worker: {} from {}", generation, summary,
-            running_.rules.path.string());
-  service_.reloaded("running rules generation " + std::to_string(generation) + ": " + summary);
+  log_.info("reload: rules generation {} handed to every worker: {} from {}", generation,
+            rules_summary, running_.rules.path.string());
+  service_.reloaded("running rules generation " + std::to_string(generation) + ": " + rules_summary);
   return true;
 }
 

@@ -47,10 +47,10 @@ class WorkerPool::Requester final : public ProfileRequester {
 struct WorkerPool::Worker {
   Worker(std::size_t capacity, const Clock& clock, AlertSink& alerts,
          std::shared_ptr<const RuleSet> rules, std::uint64_t generation, WorkerStats& stats,
-         std::unique_ptr<Requester> requester, const ProfilePolicy& policy)
+         std::unique_ptr<Requester> requester, const AnalyzerOptions& options)
       : queue(capacity),
         requester(std::move(requester)),
-        analyzer(clock, alerts, std::move(rules), this->requester.get(), policy),
+        analyzer(clock, alerts, std::move(rules), this->requester.get(), options),
         rules_generation(generation),
         stats(stats) {}
 
@@ -81,7 +81,9 @@ WorkerPool::WorkerPool(Options options, const Clock& clock, AlertSink& alerts,
     auto requester = profiles_ ? std::make_unique<Requester>(*this, *profiles_) : nullptr;
     workers_.push_back(std::make_unique<Worker>(options_.queue_capacity, clock, alerts, current,
                                                 generation, metrics.worker(i),
-                                                std::move(requester), options_.profiles));
+                                                std::move(requester),
+                                                AnalyzerOptions{.profiles = options_.profiles,
+                                                                .export_latest = latest_ != nullptr}));
   }
 }
 
@@ -142,7 +144,7 @@ std::size_t WorkerPool::restore(const RestoredState& state) {
   std::size_t restored = 0;
   for (const RestoredAlert& a : state.alerts) {
     Worker& w = *workers_[shard_of(a.patient.view(), size())];
-    if (w.analyzer.restore_alert(a.patient, a.rule, a.episode)) ++restored;
+    if (w.analyzer.restore_alert(a.patient, a.rule, a.metric, a.episode)) ++restored;
   }
   for (const auto& [patient, ts] : state.last_ts) {
     workers_[shard_of(patient.view(), size())]->analyzer.restore_last_ts(patient, ts);
@@ -155,10 +157,33 @@ void WorkerPool::wake_all() {
 }
 
 void WorkerPool::stop() {
+  const StopReport report = stop(std::chrono::steady_clock::time_point::max());
+  (void)report;
+}
+
+WorkerPool::StopReport WorkerPool::stop(std::chrono::steady_clock::time_point deadline) {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stop_deadline_ = deadline;
+  }
   for (auto& w : workers_) w->queue.close();
+  StopReport report;
+  std::size_t running = 0;
+  for (auto& w : workers_) running += w->thread.joinable() ? 1 : 0;
+  {
+    std::unique_lock lock(stop_mutex_);
+    const bool done = all_exited_.wait_until(lock, deadline, [&] { return exited_ >= running; });
+    if (!done) {
+      report.finished = false;
+      for (unsigned i = 0; i < size(); ++i) report.left_queued += depth(i);
+      return report;  // leave the threads: joining a wedged worker would hang
+    }
+  }
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
   }
+  report.held_released = held_released_.load();
+  return report;
 }
 
 std::size_t WorkerPool::depth(unsigned worker) const {
@@ -235,9 +260,26 @@ void WorkerPool::run(Worker& w) {
     publish_gauges();
     if (!open) break;
   }
-  read_mail(w);
+  // Patients whose first readings still wait for a profile answer: give the
+  // answers (already on their way) a bounded moment, then evaluate with what
+  // is known rather than drop the readings.
+  std::chrono::steady_clock::time_point until;
+  {
+    std::lock_guard lock(stop_mutex_);
+    until = std::min(stop_deadline_, std::chrono::steady_clock::now() + options_.profiles.max_hold);
+  }
+  for (read_mail(w); w.analyzer.holding() && std::chrono::steady_clock::now() < until;
+       read_mail(w)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  held_released_ += w.analyzer.release_all_held();
   publish_gauges();
   export_latest();  // the last values, for the shutdown flush
+  {
+    std::lock_guard lock(stop_mutex_);
+    ++exited_;
+  }
+  all_exited_.notify_all();
 }
 
 }  // namespace vitalsd

@@ -11,7 +11,10 @@
 // orchestrates shutdown; depth() from anywhere.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -24,7 +27,7 @@
 #include "common/clock.h"
 #include "dispatch/batch_queue.h"
 #include "dispatch/rules_broadcast.h"
-#include "dispatch/work_item.h"
+#include "ingest/work_item.h"
 #include "ingest/ingestor.h"
 
 namespace vitalsd {
@@ -73,7 +76,18 @@ class WorkerPool final : public WorkSink {
   // Restart recovery. REQUIRES: before start(). Returns how many alerts were restored.
   std::size_t restore(const RestoredState& state);
 
-  // Closes the queues, lets every worker finish what is queued, and joins them.
+  struct StopReport {
+    bool finished = true;           // every worker drained its queue and exited
+    std::size_t left_queued = 0;    // items still queued when the deadline passed
+    std::size_t held_released = 0;  // first readings evaluated without their profile
+  };
+  // Closes the queues and lets every worker finish what is queued. A worker
+  // whose patients still wait for a profile answer waits for it (until
+  // max_hold or the deadline), then evaluates with what is known. Returns
+  // when all workers have exited, or at `deadline` with finished = false
+  // (their threads are then still running: the caller must exit the process).
+  StopReport stop(std::chrono::steady_clock::time_point deadline);
+  // Unbounded stop, for tests and the destructor.
   void stop();
 
   unsigned size() const { return static_cast<unsigned>(workers_.size()); }
@@ -90,6 +104,11 @@ class WorkerPool final : public WorkSink {
 
   const Options options_;
   const Clock& clock_;
+  std::mutex stop_mutex_;  // guards exited_ and stop_deadline_
+  std::condition_variable all_exited_;
+  unsigned exited_ = 0;
+  std::chrono::steady_clock::time_point stop_deadline_ = std::chrono::steady_clock::time_point::max();
+  std::atomic<std::size_t> held_released_{0};
   RulesBroadcast& rules_;
   Metrics& metrics_;
   ProfileService* const profiles_;

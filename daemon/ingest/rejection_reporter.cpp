@@ -57,8 +57,10 @@ void RejectionReporter::rejected(const Rejection& rejection, std::string_view to
                 rejection.detail);
     }
   }
-  encode_rejection_json(rejection, topic, received_ms, json_);
   // QoS 0: a notice for humans and dashboards; the counter is the record.
+  // Not buffered while the broker is away: that buffer is for alerts.
+  if (!publisher_.connected()) return;
+  encode_rejection_json(rejection, topic, received_ms, json_);
   publisher_.publish(rejected_topic_, json_, 0, nullptr);
 }
 

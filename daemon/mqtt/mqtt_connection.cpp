@@ -157,11 +157,11 @@ void MqttConnection::stop(std::chrono::milliseconds timeout) {
   if (!started_ || stopped_.exchange(true)) return;
   try {
     // Also ends automatic reconnect attempts if the broker is unreachable.
-    client_->disconnect(static_cast<int>(timeout.count()))
-        ->wait_for(timeout + std::chrono::seconds(1));
+    client_->disconnect(static_cast<int>(timeout.count()))->wait_for(timeout);
   } catch (const mqtt::exception& e) {
     log_.debug("mqtt {}: disconnect: {}", options_.client_id, e.what());
   }
+  client_->disable_callbacks();  // no message or connection callback after stop()
   connected_ = false;
 }
 

@@ -93,7 +93,6 @@ class MqttConnection {
   spdlog::logger& log_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<mqtt::iaction_listener> connect_failure_;
-  std::unique_ptr<mqtt::async_client> client_;
   std::function<void(bool)> on_connected_;
   std::function<void()> on_lost_;
   MessageHandler on_message_;
@@ -101,6 +100,8 @@ class MqttConnection {
   std::atomic<bool> ever_connected_{false};
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};
+  // Last, so it is destroyed first: nothing its callbacks touch is gone before it.
+  std::unique_ptr<mqtt::async_client> client_;
 };
 
 // Paho speaks tcp:// and ssl://; the config also accepts mqtt:// and mqtts://.

@@ -23,6 +23,9 @@ class MessagePublisher {
   // message to try again.
   virtual bool publish(const std::string& topic, const std::string& payload, int qos,
                        Done done) = 0;
+
+  // Whether the connection is up now (messages published meanwhile wait in a buffer).
+  virtual bool connected() const { return true; }
 };
 
 }  // namespace vitalsd

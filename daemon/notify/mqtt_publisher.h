@@ -1,6 +1,8 @@
 // MqttPublisher: MessagePublisher over vitalsd's dedicated publishing
 // connection (client id "<client_id>-pub"), separate from the readings
-// subscription so that back-pressure on ingest never holds alerts back.
+// subscription so that the broker's flow control on one does not hold up the
+// other. (Both share Paho's one delivery thread and lock: while ingest waits
+// for a full worker queue, QoS 1 publish calls wait too; see mqtt_connection.h.)
 // Messages published while the broker is unreachable are buffered by Paho (up
 // to kOfflineBuffer) and sent on reconnect. A QoS 1 message in flight when the
 // broker loses the session fails, and the Notifier publishes it again.
@@ -35,6 +37,7 @@ class MqttPublisher final : public MessagePublisher {
                Done done) override {
     return connection_.publish(topic, payload, qos, std::move(done));
   }
+  bool connected() const override { return connection_.connected(); }
 
  private:
   MqttConnection connection_;

@@ -5,8 +5,9 @@
 
 namespace vitalsd {
 namespace {
-constexpr auto kRetryPause = std::chrono::milliseconds(100);
-}
+constexpr auto kFirstPause = std::chrono::milliseconds(50);
+constexpr auto kMaxPause = std::chrono::seconds(2);
+}  // namespace
 
 Notifier::Notifier(MessagePublisher& publisher, std::string alert_topic_prefix,
                    const Clock& clock, Metrics& metrics, spdlog::logger& log,
@@ -16,9 +17,11 @@ Notifier::Notifier(MessagePublisher& publisher, std::string alert_topic_prefix,
       topic_prefix_(std::move(alert_topic_prefix)),
       clock_(clock),
       metrics_(metrics),
-      log_(log) {}
+      log_(log),
+      failure_log_(clock, std::chrono::seconds(10)) {}
 
 Notifier::~Notifier() {
+  give_up_ = true;
   queue_.close();
   if (thread_.joinable()) thread_.join();
 }
@@ -37,47 +40,66 @@ void Notifier::start() {
 }
 
 void Notifier::run() {
+  using Clock = std::chrono::steady_clock;
   std::vector<AlertEvent> batch;
-  while (queue_.pop_all(batch)) {
-    for (const AlertEvent& e : batch) publish(e, true);
-    std::deque<AlertEvent> retry;
+  std::deque<AlertEvent> backlog;  // not yet accepted by the connection, in emission order
+  auto pause = kFirstPause;
+  Clock::time_point retry_at = Clock::time_point::min();
+  for (;;) {
+    const bool open =
+        queue_.pop_all(batch, backlog.empty() ? Clock::time_point::max() : retry_at);
+    for (const AlertEvent& e : batch) {
+      // Recorded once per transition, in emission order, with the MQTT message's JSON.
+      if (recorder_ != nullptr) {
+        encode_alert_json(e, json_);
+        recorder_->record(e, json_);
+      }
+      backlog.push_back(e);
+    }
     {
       std::lock_guard lock(mutex_);
-      retry.swap(retry_);
+      // Failed after acceptance: they were emitted before anything still in
+      // the backlog, so they go first.
+      while (!failed_.empty()) {
+        backlog.push_front(std::move(failed_.back()));
+        failed_.pop_back();
+      }
     }
-    if (!retry.empty()) {
-      // The connection refused these; give it a moment rather than spin.
-      std::this_thread::sleep_for(kRetryPause);
-      for (const AlertEvent& e : retry) publish(e, false);
+    while (!backlog.empty() && Clock::now() >= retry_at && !give_up_) {
+      if (!publish(backlog.front())) {
+        retry_at = Clock::now() + pause;
+        pause = std::min(pause * 2, std::chrono::duration_cast<decltype(pause)>(kMaxPause));
+        break;
+      }
+      backlog.pop_front();
+      pause = kFirstPause;
     }
+    if (!open && (backlog.empty() || give_up_)) break;
   }
 }
 
-void Notifier::publish(const AlertEvent& e, bool first_attempt) {
+bool Notifier::publish(const AlertEvent& e) {
   encode_alert_json(e, json_);
-  // Recorded once per transition, with the same JSON as the MQTT message.
-  if (first_attempt && recorder_ != nullptr) recorder_->record(e, json_);
   topic_.assign(topic_prefix_);
   topic_ += '/';
   topic_.append(e.patient.view());
-  const bool accepted =
-      publisher_.publish(topic_, json_, 1, [this, e](bool delivered) { completed(e, delivered); });
-  if (accepted) return;
-  {
-    std::lock_guard lock(mutex_);
-    retry_.push_back(e);
-  }
-  queue_.wake();  // come back for it even if no new alert arrives
+  return publisher_.publish(topic_, json_, 1,
+                            [this, e](bool delivered) { completed(e, delivered); });
 }
 
 void Notifier::completed(const AlertEvent& e, bool delivered) {
   if (!delivered) {
     metrics_.notify().publish_failures.fetch_add(1, std::memory_order_relaxed);
-    log_.warn("alert {} ({} {} for {}) not acknowledged by the broker; retrying", e.id.view(),
-              e.rule.view(), alert_state_name(e.state), e.patient.view());
     {
       std::lock_guard lock(mutex_);
-      retry_.push_back(e);
+      std::uint64_t suppressed = 0;
+      if (failure_log_.admit(0, &suppressed)) {
+        log_.warn("alert {} ({} {} for {}) not acknowledged by the broker; publishing it again "
+                  "[{} more such failures since last logged]",
+                  e.id.view(), e.rule.view(), alert_state_name(e.state), e.patient.view(),
+                  suppressed);
+      }
+      if (!give_up_) failed_.push_back(e);
     }
     queue_.wake();
     return;
@@ -97,6 +119,7 @@ std::size_t Notifier::stop(std::chrono::steady_clock::time_point deadline) {
   settled_.wait_until(lock, deadline, [this] { return unacked_ == 0; });
   const std::size_t left = unacked_;
   lock.unlock();
+  give_up_ = true;
   queue_.close();
   if (thread_.joinable()) thread_.join();
   return left;

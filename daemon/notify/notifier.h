@@ -1,17 +1,24 @@
 // Notifier: the one thread that turns alert transitions into messages on the
 // notification channel (SPEC §5).
 //
-// Workers emit() into an unbounded queue, so a slow or absent broker can
-// never stall analysis (and, through back-pressure, ingest): the queue and
-// Paho's offline buffer absorb it, and vitalsd_alert_publish_seconds and the
-// pending count show it. The notifier never waits for broker acks on its
-// normal path; completions arrive as callbacks. A message the connection
-// refuses (buffer full) or that fails for good is retried until stop()'s
-// deadline.
+// Workers emit() into an unbounded queue, so a slow or absent broker never
+// stalls analysis: the queue and Paho's offline buffer absorb it, and
+// vitalsd_alert_publish_pending and _seconds show it. The notifier never
+// waits for broker acks on its normal path; completions arrive as callbacks.
 //
-// Threads: emit() from any worker; start()/stop() from the owner.
+// Order: transitions are handed to the connection strictly in the order they
+// were emitted. If the connection refuses one (its buffer is full), nothing
+// behind it is published until it is accepted (with a growing pause, not a
+// spin), so no consumer sees `cleared` before `raised`. A message the broker
+// accepted and then failed (e.g. it lost the session) is published again; it
+// may then arrive after transitions emitted later: consumers should order by
+// `emitted_ts` and treat (id, state) as a transition's identity.
+//
+// Threads: emit() from any worker; start()/stop() from the owner; delivery
+// callbacks from the MQTT client's thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -26,19 +33,13 @@
 #include "analysis/alert_event.h"
 #include "common/clock.h"
 #include "dispatch/batch_queue.h"
+#include "notify/alert_recorder.h"
 #include "notify/message_publisher.h"
+#include "telemetry/log_throttle.h"
 
 namespace vitalsd {
 
 class Metrics;
-
-// Where the notifier also records each transition, with the exact JSON it
-// published (the Redis alert stream and active hash). Must not block.
-class AlertRecorder {
- public:
-  virtual ~AlertRecorder() = default;
-  virtual void record(const AlertEvent& event, const std::string& json) = 0;
-};
 
 class Notifier final : public AlertSink {
  public:
@@ -58,7 +59,8 @@ class Notifier final : public AlertSink {
 
  private:
   void run();
-  void publish(const AlertEvent& e, bool first_attempt);
+  // False if the connection refused it (try again later).
+  bool publish(const AlertEvent& e);
   void completed(const AlertEvent& e, bool delivered);
 
   MessagePublisher& publisher_;
@@ -70,13 +72,15 @@ class Notifier final : public AlertSink {
 
   BatchQueue<AlertEvent> queue_{0};  // unbounded: workers must never wait on the broker
   std::thread thread_;
+  std::atomic<bool> give_up_{false};  // stop()'s deadline passed: stop retrying
   std::string json_;   // reused encode buffer (notifier thread only)
   std::string topic_;  // reused topic buffer (notifier thread only)
 
-  std::mutex mutex_;  // guards unacked_ and retry_
+  std::mutex mutex_;  // guards unacked_, failed_ and failure_log_
   std::condition_variable settled_;
   std::size_t unacked_ = 0;       // emitted, not yet acknowledged by the broker
-  std::deque<AlertEvent> retry_;  // refused or failed; to publish again
+  std::deque<AlertEvent> failed_;  // accepted, then failed: to publish again
+  LogThrottle<1> failure_log_;
 };
 
 }  // namespace vitalsd

@@ -176,20 +176,32 @@ void AlertStateWriter::reconcile() {
 }
 
 std::size_t AlertStateWriter::unwritten() const {
-  return in_flight_ + stream_pending_.size() + stream_failed_.size() + active_parked_.size() +
-         latest_parked_.size();
+  const std::size_t n = in_flight_ + stream_pending_.size() + stream_failed_.size() +
+                        active_parked_.size() + latest_parked_.size();
+  unwritten_hint_.store(n);
+  return n;
 }
 
 std::size_t AlertStateWriter::flush(std::chrono::steady_clock::time_point deadline) {
+  std::size_t left = unwritten_hint_.load();
   for (;;) {
-    // Ask the event loop; a posted question is answered after every write
-    // posted before it has been issued.
-    auto answer = std::make_shared<std::promise<std::pair<std::size_t, std::size_t>>>();
+    // Ask the event loop to write what is parked (if Redis is up) and say
+    // what is still unanswered; it answers after every write posted before.
+    struct State {
+      std::size_t in_flight, left;
+      bool redis_up;
+    };
+    auto answer = std::make_shared<std::promise<State>>();
     auto result = answer->get_future();
-    boost::asio::post(io_, [this, answer] { answer->set_value({in_flight_, unwritten()}); });
-    if (result.wait_until(deadline) != std::future_status::ready) return 1;
-    const auto [in_flight, left] = result.get();
-    if (in_flight == 0) return left;  // everything answered; what is left is parked
+    boost::asio::post(io_, [this, answer] {
+      reconcile();
+      answer->set_value({in_flight_, unwritten(), redis_.up()});
+    });
+    if (result.wait_until(deadline) != std::future_status::ready) return left;
+    const State state = result.get();
+    left = state.left;
+    if (left == 0) return 0;
+    if (state.in_flight == 0 && !state.redis_up) return left;  // parked, and Redis is away
     if (std::chrono::steady_clock::now() >= deadline) return left;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

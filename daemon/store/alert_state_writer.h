@@ -18,6 +18,7 @@
 // loop); everything else on the event loop, except flush().
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -31,7 +32,7 @@
 
 #include "analysis/alert_event.h"
 #include "analysis/latest_vitals.h"
-#include "notify/notifier.h"
+#include "notify/alert_recorder.h"
 #include "config/config.h"
 #include "store/redis_commands.h"
 
@@ -103,6 +104,7 @@ class AlertStateWriter final : public AlertRecorder, public LatestSink {
   std::unordered_map<std::string, KeyState> latest_issued_;
   std::unordered_map<std::string, LatestSnapshot> latest_parked_;
   std::size_t in_flight_ = 0;
+  mutable std::atomic<std::size_t> unwritten_hint_{0};  // last count, for flush() if the loop is stuck
 };
 
 }  // namespace vitalsd

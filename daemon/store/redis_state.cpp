@@ -28,7 +28,7 @@ RedisState::RedisState(boost::asio::io_context& io, const RedisConfig& config, M
       restorer_(commands_, config.key_prefix),
       reconcile_timer_(io) {}
 
-RedisState::~RedisState() = default;
+RedisState::~RedisState() { stop(); }  // pending callbacks still find the writer and store
 
 void RedisState::start(std::function<void(std::string_view)> on_patient_updated,
                        std::function<void()> on_resubscribed) {
@@ -75,7 +75,7 @@ std::size_t RedisState::flush(std::chrono::steady_clock::time_point deadline) {
 
 void RedisState::stop() {
   reconcile_timer_.cancel();
-  subscriber_.stop();
+  subscriber_.stop();  // both are idempotent
   client_.stop();
 }
 

@@ -7,7 +7,8 @@
 
 namespace vitalsd {
 
-std::optional<Episode> decode_active_alert(std::string_view json, std::string* problem) {
+std::optional<DecodedActiveAlert> decode_active_alert(std::string_view json,
+                                                     std::string* problem) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(simdjson::padded_string(json)).get(doc) != simdjson::SUCCESS) {
@@ -30,10 +31,13 @@ std::optional<Episode> decode_active_alert(std::string_view json, std::string* p
     *problem = "a cleared alert in the active hash";
     return std::nullopt;
   }
-  return Episode{.active = true,
-                 .acknowledged = state == "acknowledged",
-                 .severity = *sev,
-                 .id = AlertId(id)};
+  std::string_view metric;
+  if (doc["metric"].get(metric) != simdjson::SUCCESS) metric = "none";
+  return DecodedActiveAlert{Episode{.active = true,
+                                    .acknowledged = state == "acknowledged",
+                                    .severity = *sev,
+                                    .id = AlertId(id)},
+                            std::string(metric)};
 }
 
 // One restore in progress: SCAN the active:* keys, HGETALL each, then SCAN
@@ -104,8 +108,9 @@ struct StateRestorer::Run : std::enable_shared_from_this<Run> {
                       const auto& items = r->elements;
                       for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
                         std::string problem;
-                        if (auto ep = decode_active_alert(items[i + 1].str, &problem)) {
-                          self->state.alerts.push_back({patient, items[i].str, *ep});
+                        if (auto a = decode_active_alert(items[i + 1].str, &problem)) {
+                          self->state.alerts.push_back(
+                              {patient, items[i].str, std::move(a->metric), a->episode});
                         } else {
                           self->state.problems.push_back(key + " " + items[i].str + ": " +
                                                          problem);

@@ -23,6 +23,7 @@ namespace vitalsd {
 struct RestoredAlert {
   PatientId patient;
   std::string rule;
+  std::string metric;  // as published
   Episode episode;
 };
 
@@ -46,6 +47,10 @@ class StateRestorer {
 
 // Decodes one active-alert hash value (the alert JSON vitalsd wrote).
 // Exposed for tests.
-std::optional<Episode> decode_active_alert(std::string_view json, std::string* problem);
+struct DecodedActiveAlert {
+  Episode episode;
+  std::string metric;
+};
+std::optional<DecodedActiveAlert> decode_active_alert(std::string_view json, std::string* problem);
 
 }  // namespace vitalsd

@@ -229,7 +229,7 @@ TEST_F(AnalyzerClinicalTest, News2UsesProfileScaleAndDefaults) {
 TEST_F(AnalyzerClinicalTest, SignalLostRaisesAfterQuietAndClearsOnTheNextReading) {
   Analyzer a(clock, sink, news2_and_signal_rules());
   Reading r = make_reading("p", 0, {{Vital::hr, 70}}, "wb-7");
-  r.received_ms = clock.wall_ms();
+  r.received_mono_ns = clock.mono_ns();
   a.on_reading(r);
   clock.advance(119'999ms);
   a.on_tick();
@@ -247,7 +247,7 @@ TEST_F(AnalyzerClinicalTest, SignalLostRaisesAfterQuietAndClearsOnTheNextReading
   EXPECT_FALSE(lost.reading_ts_ms);
   EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 1, 0}));
 
-  r.received_ms = clock.wall_ms();
+  r.received_mono_ns = clock.mono_ns();
   r.ts_ms = 200'000;
   a.on_reading(r);
   ASSERT_EQ(sink.events().size(), 2u);
@@ -299,7 +299,7 @@ TEST_F(AnalyzerClinicalTest, AcksForUnknownPatientsOrRulesAreInactive) {
 TEST_F(AnalyzerClinicalTest, PausingClearsActiveAlertsAndSilencesThePatient) {
   Analyzer a(clock, sink, news2_and_signal_rules());
   Reading r = make_reading("p", 0, {{Vital::spo2, 89}});
-  r.received_ms = clock.wall_ms();
+  r.received_mono_ns = clock.mono_ns();
   a.on_reading(r);
   auto paused = std::make_shared<PatientProfile>();
   paused->paused = true;
@@ -371,7 +371,7 @@ class AnalyzerProfileTest : public ::testing::Test {
   RecordingAlertSink sink;
   FakeProfiles profiles;
   ProfilePolicy policy{.ttl = 30s, .retry_after = 5s, .max_hold = 2s, .max_held_readings = 3};
-  Analyzer a{clock, sink, spo2_rules(), &profiles, policy};
+  Analyzer a{clock, sink, spo2_rules(), &profiles, {.profiles = policy, .export_latest = true}};
 
   static ProfileAnswer found(std::shared_ptr<PatientProfile> p) {
     return {ProfileAnswer::Kind::found, std::move(p)};
@@ -455,7 +455,7 @@ TEST_F(AnalyzerProfileTest, InvalidationRefetchesAtOnce) {
 TEST_F(AnalyzerProfileTest, RestoredAlertIsNotRaisedAgainAndClearsUnderItsId) {
   const Episode standing{.active = true, .acknowledged = false, .severity = Severity::medium,
                          .id = AlertId("00000000000000000000000000000042")};
-  ASSERT_TRUE(a.restore_alert(PatientId("p"), "spo2_low", standing));
+  ASSERT_TRUE(a.restore_alert(PatientId("p"), "spo2_low", "spo2", standing));
   EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 1, 0}));
   a.on_reading(make_reading("p", 1, {{Vital::spo2, 89}}));
   a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
@@ -469,7 +469,7 @@ TEST_F(AnalyzerProfileTest, RestoredAlertIsNotRaisedAgainAndClearsUnderItsId) {
 TEST_F(AnalyzerProfileTest, RestoredAlertOfARemovedRuleIsCleared) {
   const Episode standing{.active = true, .acknowledged = false, .severity = Severity::low,
                          .id = AlertId("00000000000000000000000000000043")};
-  EXPECT_FALSE(a.restore_alert(PatientId("p"), "rule_gone", standing));
+  EXPECT_FALSE(a.restore_alert(PatientId("p"), "rule_gone", "hr", standing));
   ASSERT_EQ(sink.events().size(), 1u);
   EXPECT_EQ(sink.events()[0].state, AlertState::cleared);
   EXPECT_EQ(sink.events()[0].reason, ClearReason::rule_removed);
@@ -541,6 +541,164 @@ TEST(AnalyzerReload, ARuleThatChangesMetricOrDirectionClearsItsAlert) {
   EXPECT_EQ(sink.events()[1].state, AlertState::cleared);
   EXPECT_EQ(sink.events()[1].reason, ClearReason::rule_changed);
   EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 0, 0}));
+}
+
+}  // namespace
+}  // namespace vitalsd
+
+// Regression tests for the review of the seams (shutdown, restart, invalidation).
+namespace vitalsd {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using testing::make_reading;
+using testing::RecordingAlertSink;
+
+class FakeProfiles2 final : public ProfileRequester {
+ public:
+  void request_profile(const PatientId& patient) override { requested.push_back(patient.str()); }
+  std::vector<std::string> requested;
+};
+
+std::shared_ptr<RuleSet> all_rules() {
+  auto rs = std::make_shared<RuleSet>();
+  rs->thresholds.push_back(spo2_low());
+  rs->news2.enabled = true;
+  rs->signal_lost.enabled = true;
+  rs->signal_lost.after = 120s;
+  return rs;
+}
+
+class AnalyzerSeamTest : public ::testing::Test {
+ protected:
+  FakeClock clock{1'795'255'200'000};
+  RecordingAlertSink sink;
+  FakeProfiles2 profiles;
+  Analyzer a{clock, sink, all_rules(), &profiles, {.export_latest = true}};
+};
+
+TEST_F(AnalyzerSeamTest, ReleaseAllHeldEvaluatesWhatWaitsForAProfile) {
+  a.on_reading(make_reading("p", 1, {{Vital::spo2, 89}}));
+  EXPECT_TRUE(a.holding());
+  EXPECT_EQ(a.release_all_held(), 1u);
+  EXPECT_THAT(sink.summary(), ElementsAre("p:spo2_low:raised:medium"));
+  EXPECT_FALSE(a.holding());
+}
+
+TEST_F(AnalyzerSeamTest, RestoredBuiltInAlertOfASwitchedOffRuleIsCleared) {
+  auto no_news2 = all_rules();
+  no_news2->news2.enabled = false;
+  Analyzer b{clock, sink, no_news2};
+  const Episode standing{.active = true, .acknowledged = false, .severity = Severity::high,
+                         .id = AlertId("00000000000000000000000000000077")};
+  EXPECT_FALSE(b.restore_alert(PatientId("p"), "news2", "news2", standing));
+  ASSERT_EQ(sink.events().size(), 1u);
+  EXPECT_EQ(sink.events()[0].reason, ClearReason::rule_removed);
+  EXPECT_EQ(sink.events()[0].metric, "news2");
+  EXPECT_EQ(b.active_alerts(), (ActiveAlertCounts{0, 0, 0}));
+}
+
+TEST_F(AnalyzerSeamTest, InvalidationDuringAnInFlightFetchFetchesAgainAfterTheAnswer) {
+  a.on_reading(make_reading("p", 1, {{Vital::spo2, 97}}));
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  clock.advance(31s);  // expired: the next reading refreshes in the background
+  a.on_reading(make_reading("p", 2, {{Vital::spo2, 97}}));
+  ASSERT_EQ(profiles.requested.size(), 2u);
+  a.invalidate_profile("p");  // the profile changed while that read was in flight
+  EXPECT_EQ(profiles.requested.size(), 2u) << "one read in flight at a time";
+  auto stale = std::make_shared<PatientProfile>();
+  stale->paused = true;
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::found, stale});
+  EXPECT_EQ(profiles.requested.size(), 3u) << "the answer may predate the change: ask again";
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});  // unpaused
+  a.on_reading(make_reading("p", 3, {{Vital::spo2, 80}}));
+  EXPECT_EQ(sink.summary().back(), "p:spo2_low:raised:high");
+}
+
+TEST_F(AnalyzerSeamTest, APatientHeardJustBeforeARestartIsWatchedForSignalLost) {
+  a.restore_last_ts(PatientId("p"), clock.wall_ms() - 60'000);  // last reading a minute ago
+  a.restore_last_ts(PatientId("gone"), clock.wall_ms() - 48 * 3600 * 1000LL);  // two days ago
+  clock.advance(59s);
+  a.on_tick();
+  EXPECT_TRUE(sink.events().empty());
+  clock.advance(1s);
+  a.on_tick();  // two minutes of silence: but first learn whether it is paused
+  EXPECT_THAT(profiles.requested, ElementsAre("p"));
+  EXPECT_TRUE(sink.events().empty());
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  clock.advance(2s);
+  a.on_tick();
+  EXPECT_THAT(sink.summary(), ElementsAre("p:signal_lost:raised:medium"));
+}
+
+TEST_F(AnalyzerSeamTest, SignalLostIgnoresWallClockSteps) {
+  Reading r = make_reading("p", 1, {{Vital::hr, 70}});
+  r.received_mono_ns = clock.mono_ns();
+  a.on_reading(r);
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  clock.set_wall_ms(clock.wall_ms() + 3'600'000);  // NTP steps the wall clock an hour ahead
+  a.on_tick();
+  EXPECT_TRUE(sink.events().empty());
+}
+
+TEST_F(AnalyzerSeamTest, News2AcknowledgementCarriesItsScore) {
+  Reading r = make_reading("p", 1, {{Vital::rr, 26}, {Vital::spo2, 97}, {Vital::sbp, 120},
+                                    {Vital::hr, 70}, {Vital::temp, 36.8}});
+  a.on_reading(r);
+  a.on_profile(PatientId("p"), {ProfileAnswer::Kind::absent, nullptr});
+  AckRequest ack;
+  ack.patient = PatientId("p");
+  ack.rule = RuleName("news2");
+  a.on_ack(ack);
+  const auto events = sink.events();
+  ASSERT_EQ(events.size(), 2u);
+  ASSERT_TRUE(events[1].news2);
+  EXPECT_EQ(events[1].news2->score, 3);
+  auto paused = std::make_shared<PatientProfile>();
+  paused->paused = true;
+  a.set_profile(PatientId("p"), paused);
+  ASSERT_TRUE(sink.events().back().news2);
+  EXPECT_EQ(sink.events().back().news2->risk, News2Risk::low) << "\"low\" on a clear";
+}
+
+TEST_F(AnalyzerSeamTest, AFutureTimestampDoesNotFreezeNews2Inputs) {
+  Reading ahead = make_reading("p", 0, {{Vital::hr, 140}});
+  ahead.received_ms = 1000;
+  ahead.ts_ms = 1000 + 4 * 60'000;  // a fast device clock, within the accepted 5 min
+  LatestVitals latest;
+  latest.update(ahead);
+  latest.update(make_reading("p", 2000, {{Vital::hr, 70}}));
+  EXPECT_EQ(latest[Vital::hr].value, 70) << "the later reading is the newest";
+}
+
+TEST_F(AnalyzerSeamTest, IdlePatientsWithoutActiveAlertsAreForgotten) {
+  // A discharged (paused) patient that stopped sending: nothing to watch any more.
+  auto paused = std::make_shared<PatientProfile>();
+  paused->paused = true;
+  a.on_reading(make_reading("quiet", 1, {{Vital::spo2, 97}}));
+  a.on_profile(PatientId("quiet"), {ProfileAnswer::Kind::found, paused});
+  a.on_reading(make_reading("alarmed", 1, {{Vital::spo2, 80}}));
+  a.on_profile(PatientId("alarmed"), {ProfileAnswer::Kind::absent, nullptr});
+  std::vector<LatestSnapshot> drain;
+  a.collect_latest(drain);
+  EXPECT_EQ(a.patient_count(), 2u);
+  clock.advance(61min);
+  a.on_tick();
+  EXPECT_EQ(a.patient_count(), 1u) << "the alarmed patient (now also signal_lost) stays";
+}
+
+TEST_F(AnalyzerSeamTest, HeldAcksCountTowardsTheHoldBound) {
+  Analyzer b{clock, sink, all_rules(), &profiles, {.profiles = {.max_held_readings = 2}}};
+  b.on_reading(make_reading("p", 1, {{Vital::spo2, 89}}));
+  AckRequest ack;
+  ack.patient = PatientId("p");
+  ack.rule = RuleName("spo2_low");
+  b.on_ack(ack);
+  EXPECT_TRUE(sink.events().empty());
+  b.on_ack(ack);  // a third held item: released with defaults
+  EXPECT_THAT(sink.summary(),
+              ElementsAre("p:spo2_low:raised:medium", "p:spo2_low:acknowledged:medium"));
 }
 
 }  // namespace

@@ -91,3 +91,32 @@ TEST_F(NotifierTest, FailedDeliveryIsRepublished) {
 
 }  // namespace
 }  // namespace vitalsd
+
+namespace vitalsd {
+namespace {
+
+TEST_F(NotifierTest, ARefusedAlertHoldsBackEverythingEmittedAfterIt) {
+  Notifier n(publisher, "alerts", clock, metrics, log);
+  publisher.set_refuse(true);
+  n.start();
+  n.emit(alert("p-001", AlertState::raised));
+  n.emit(alert("p-001", AlertState::cleared));
+  publisher.set_refuse(false);
+  ASSERT_TRUE(wait_for_messages(2));
+  const auto m = publisher.messages();
+  EXPECT_NE(m[0].payload.find("\"state\":\"raised\""), std::string::npos);
+  EXPECT_NE(m[1].payload.find("\"state\":\"cleared\""), std::string::npos) << "never cleared first";
+  publisher.complete_all();
+  EXPECT_EQ(n.stop(std::chrono::steady_clock::now() + 10s), 0u);
+}
+
+TEST_F(NotifierTest, StopGivesUpOnARefusingConnectionAtTheDeadline) {
+  Notifier n(publisher, "alerts", clock, metrics, log);
+  publisher.set_refuse(true);
+  n.start();
+  n.emit(alert("p-001", AlertState::raised));
+  EXPECT_EQ(n.stop(std::chrono::steady_clock::now() + 100ms), 1u);
+}
+
+}  // namespace
+}  // namespace vitalsd

@@ -113,6 +113,7 @@ TEST_F(AlertStateWriterTest, LatestHashHoldsValuesTsAndNews2) {
   s.patient = PatientId("p9");
   Reading r;
   r.ts_ms = 1'795'255'200'123;
+  r.received_ms = r.ts_ms + 5;
   r.vitals.set(Vital::hr, 72);
   r.vitals.set(Vital::temp, 36.8);
   r.o2 = false;
