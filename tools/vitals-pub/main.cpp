@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -92,6 +93,94 @@ void watch_signals(const std::stop_token& done, std::stop_source& stop, bool& in
   }
 }
 
+// What the report needs besides the tally: where the expected alerts come
+// from, or why there are none.
+struct Expectation {
+  std::optional<vitalsd::RuleSet> rules;
+  std::optional<std::filesystem::path> path;
+  std::string unavailable = "no --report requested";
+};
+
+// Loads the rules for the expected alerts; an error only for a rules file
+// that is refused (so a bad file fails fast, before connecting).
+vitalsd::Expected<Expectation, std::string> load_expectation(const vp::Options& o,
+                                                             const vp::Schedule& schedule) {
+  Expectation e;
+  if (o.report.empty() && !o.plan) return e;
+  e.path = rules_path(o);
+  if (!schedule.paced()) {
+    e.unavailable = "flat out (--rate 0): send times do not follow the scripted timeline";
+  } else if (!e.path) {
+    e.unavailable = o.no_rules ? "--no-rules" : "no rules found: give --rules PATH";
+  } else if (!vp::rules_loader_available()) {
+    e.unavailable = vp::load_rule_set(*e.path).error();
+  } else if (auto loaded = vp::load_rule_set(*e.path)) {
+    e.rules = std::move(loaded).value();
+  } else {
+    return vitalsd::unexpected(
+        fmt::format("rules {} refused:\n{}", e.path->string(), loaded.error()));
+  }
+  return e;
+}
+
+// Writes the report to --report FILE (a plan without one: to stdout).
+bool write_report(const vp::Options& o, std::uint64_t seed, const vp::WardPlan& ward,
+                  const vp::Schedule& schedule, const vp::SendTally& tally, std::int64_t start_wall,
+                  bool interrupted, const Expectation& e) {
+  vp::RunSummary s;
+  s.options = &o;
+  s.seed = seed;
+  s.ward = &ward;
+  s.schedule = schedule;
+  s.tally = &tally;
+  s.start_wall_ms = start_wall;
+  s.interrupted = interrupted;
+  s.plan = o.plan;
+  s.unavailable_reason = e.unavailable;
+  if (e.rules) {
+    vp::ExpectationContext ctx;
+    ctx.ward = &ward;
+    ctx.model_rate = schedule.model_rate();
+    for (const auto& p : tally.patients) ctx.slots.push_back(p.slots);
+    ctx.start_wall_ms = start_wall;
+    const double interval_ms = 1000.0 * static_cast<double>(o.patients) / schedule.model_rate();
+    // One reading interval (a `for` may end just after a reading), twice the
+    // worst pacing lag, and a little for clock reads between mono and wall.
+    ctx.slack_ms =
+        static_cast<std::int64_t>(interval_ms) + 2 * (tally.max_lag_ns / 1'000'000) + 250;
+    s.slack_ms = ctx.slack_ms;
+    s.signal_lost_check_ms = ctx.signal_lost_check_ms;
+    s.rules = &*e.rules;
+    s.rules_path = std::filesystem::absolute(*e.path).string();
+    s.expectations = vp::expect_alerts(*e.rules, ctx);
+    for (const auto& note : s.expectations->notes) say("note: " + note);
+  }
+  if (o.report.empty()) {
+    fmt::print("{}", vp::report_json(s));
+    return std::fflush(stdout) == 0;
+  }
+  std::ofstream out(o.report, std::ios::trunc);
+  out << vp::report_json(s);
+  if (!out.flush()) {
+    say("cannot write --report " + o.report);
+    return false;
+  }
+  return true;
+}
+
+// --plan: plays the run through a clock that jumps and a publisher that
+// discards, so the tally (and everything computed from it) is the run's as
+// if every reading went out exactly on time.
+int plan(const vp::Options& o, std::uint64_t seed, const vp::WardPlan& ward,
+         const vp::Schedule& schedule, const vp::RunLimits& limits, const Expectation& e) {
+  vp::PlanClock clock;
+  vp::DiscardingPublisher discard;
+  vp::Sender sender(ward, schedule, limits, o.topic_prefix, 0, 1, discard, clock);
+  std::stop_source stop;
+  sender.run(0, stop);
+  return write_report(o, seed, ward, schedule, sender.tally(), 0, false, e) ? 0 : kExitFailure;
+}
+
 int run(const vp::Options& o) {
   std::random_device entropy;
   const std::uint64_t seed =
@@ -104,6 +193,7 @@ int run(const vp::Options& o) {
   wo.time_scale = o.time_scale;
   wo.min_hold_s = o.min_hold_s;
   wo.artefact_rate = o.artefact_rate;
+  wo.dropout_gap_s = o.dropout_gap_s;
   wo.scenarios = o.scenarios;
   auto planned = vp::plan_ward(wo);
   if (!planned) {
@@ -125,23 +215,12 @@ int run(const vp::Options& o) {
   }
 
   // Rules are loaded before connecting so a bad rules file fails fast.
-  std::optional<vitalsd::RuleSet> rules;
-  std::string unavailable = "no --report requested";
-  const auto path = rules_path(o);
-  if (!o.report.empty()) {
-    if (!schedule.paced()) {
-      unavailable = "flat out (--rate 0): send times do not follow the scripted timeline";
-    } else if (!path) {
-      unavailable = o.no_rules ? "--no-rules" : "no rules found: give --rules PATH";
-    } else if (!vp::rules_loader_available()) {
-      unavailable = vp::load_rule_set(*path).error();
-    } else if (auto loaded = vp::load_rule_set(*path)) {
-      rules = std::move(loaded).value();
-    } else {
-      say(fmt::format("rules {} refused:\n{}", path->string(), loaded.error()));
-      return kExitUsage;
-    }
+  auto expectation = load_expectation(o, schedule);
+  if (!expectation) {
+    say(expectation.error());
+    return kExitUsage;
   }
+  if (o.plan) return plan(o, seed, ward, schedule, limits, *expectation);
 
   auto password = read_password(o.password_file);
   if (!password) {
@@ -239,40 +318,9 @@ int run(const vp::Options& o) {
                   static_cast<double>(tally.max_lag_ns) / 1e6));
   if (!tally.error.empty()) say("error: " + tally.error);
 
-  if (!o.report.empty()) {
-    vp::RunSummary s;
-    s.options = &o;
-    s.seed = seed;
-    s.ward = &ward;
-    s.schedule = schedule;
-    s.tally = &tally;
-    s.start_wall_ms = start_wall;
-    s.interrupted = interrupted;
-    s.unavailable_reason = unavailable;
-    if (rules) {
-      vp::ExpectationContext ctx;
-      ctx.ward = &ward;
-      ctx.model_rate = schedule.model_rate();
-      for (const auto& p : tally.patients) ctx.slots.push_back(p.slots);
-      ctx.start_wall_ms = start_wall;
-      const double interval_ms = 1000.0 * static_cast<double>(o.patients) / schedule.model_rate();
-      // One reading interval (a `for` may end just after a reading), twice the
-      // worst pacing lag, and a little for clock reads between mono and wall.
-      ctx.slack_ms =
-          static_cast<std::int64_t>(interval_ms) + 2 * (tally.max_lag_ns / 1'000'000) + 250;
-      s.slack_ms = ctx.slack_ms;
-      s.signal_lost_check_ms = ctx.signal_lost_check_ms;
-      s.rules = &*rules;
-      s.rules_path = std::filesystem::absolute(*path).string();
-      s.expectations = vp::expect_alerts(*rules, ctx);
-      for (const auto& note : s.expectations->notes) say("note: " + note);
-    }
-    std::ofstream out(o.report, std::ios::trunc);
-    out << vp::report_json(s);
-    if (!out.flush()) {
-      say("cannot write --report " + o.report);
-      return kExitFailure;
-    }
+  if (!o.report.empty() &&
+      !write_report(o, seed, ward, schedule, tally, start_wall, interrupted, *expectation)) {
+    return kExitFailure;
   }
   if (!tally.error.empty()) return kExitFailure;
   return interrupted ? kExitInterrupted : 0;

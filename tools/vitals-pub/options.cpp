@@ -136,6 +136,13 @@ std::map<std::string_view, Handler> value_options() {
     o.min_hold_s = *d;
     return std::nullopt;
   };
+  h["--dropout-gap"] = [](Options& o, std::string_view v) -> std::optional<std::string> {
+    auto d = parse_duration_seconds(v);
+    if (!d) return d.error();
+    if (*d <= 0) return "must be longer than 0s";
+    o.dropout_gap_s = *d;
+    return std::nullopt;
+  };
   h["--artefact-rate"] = [](Options& o, std::string_view v) -> std::optional<std::string> {
     const auto x = parse_real(v);
     if (!x || *x < 0 || *x > 1) return "must be a fraction from 0 to 1";
@@ -160,6 +167,9 @@ std::map<std::string_view, Handler> value_options() {
 std::optional<std::string> check_consistency(const Options& o) {
   if (!o.key_file.empty() && o.cert_file.empty()) return "--key-file needs --cert-file";
   if (o.no_rules && o.rules) return "--rules and --no-rules contradict each other";
+  if (o.plan && o.rate == 0 && !o.count) {
+    return "--plan cannot foresee a flat-out run bounded by time: give --count or a --rate";
+  }
   bool has_course = false;
   for (const auto& s : o.scenarios) {
     has_course = has_course || find_scenario(s.name)->kind == ScenarioKind::course;
@@ -203,6 +213,10 @@ Expected<Command, std::string> parse_command_line(std::span<const std::string_vi
     }
     if (arg == "--no-rules") {
       cmd.options.no_rules = true;
+      continue;
+    }
+    if (arg == "--plan") {
+      cmd.options.plan = true;
       continue;
     }
     std::optional<std::string_view> value;
@@ -269,6 +283,9 @@ Ward:
                         durations (judged on real send times) can elapse [2m]
   --artefact-rate F     share of an artefacts patient's readings that are
                         artefacts, 0-1 [0.05]
+  --dropout-gap D       how long a dropout patient's sensor stays silent (real
+                        time; keep it past the monitor's signal_lost `after`);
+                        the connected periods before and after last D/3 each [3m]
 
 Pace and bounds:
   --rate R              readings per second across the ward; each patient sends
@@ -285,6 +302,11 @@ Output:
   --report FILE         write a JSON summary: options, seed, counts per patient
                         and per scenario phase, achieved rate, artefacts, expected
                         rejections and expected alerts
+  --plan                write the report for these options without connecting or
+                        sending, as if every reading went out on time: the ward,
+                        the profiles the monitor needs (load them first), and
+                        the expected alerts, with times in ms from the start
+                        (start_ms 0). To --report FILE, else to stdout
   --rules PATH          rules file or directory used for the expected alerts
                         [./rules if present, else the source tree's rules/]
   --no-rules            leave expected alerts out of the report

@@ -34,6 +34,7 @@ struct Options {
   double time_scale = 1.0;
   double min_hold_s = 120.0;
   double artefact_rate = 0.05;
+  double dropout_gap_s = 180.0;  // a sensor dropout's silence, real time
 
   // Pace and bounds.
   double rate = 10.0;                  // readings/s across the ward; 0 = flat out
@@ -46,6 +47,10 @@ struct Options {
   bool no_rules = false;
   std::string report;  // empty: no report
   bool quiet = false;  // no progress line
+  // Write the report of the run these options describe, as if every reading
+  // went out on time, without connecting or sending: the ward, the profiles
+  // the monitor needs, and the expected alerts (times from the start, 0).
+  bool plan = false;
 
   unsigned client_count() const { return clients.value_or(rate > 0 ? 1U : 2U); }
 };

@@ -20,4 +20,12 @@ class Publisher {
   virtual std::string error() const = 0;
 };
 
+// For --plan: accepts every message and sends nothing.
+class DiscardingPublisher final : public Publisher {
+ public:
+  bool publish(const std::string&, std::string_view) override { return true; }
+  bool flush(std::chrono::milliseconds) override { return true; }
+  std::string error() const override { return {}; }
+};
+
 }  // namespace vitals_pub

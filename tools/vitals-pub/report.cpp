@@ -53,6 +53,7 @@ void write_options(JsonWriter& w, const Options& o, const Schedule& s) {
   w.field("time_scale", o.time_scale);
   w.field("min_hold_s", o.min_hold_s);
   w.field("artefact_rate", o.artefact_rate);
+  w.field("dropout_gap_s", o.dropout_gap_s);
   w.field("clients", o.client_count());
   w.field("max_inflight", o.max_inflight);
   w.field("patient_interval_s", static_cast<double>(s.patients) / s.model_rate());
@@ -230,6 +231,7 @@ std::string report_json(const RunSummary& s) {
   w.field("tool", "vitals-pub");
   w.field("version", vitalsd::kVersion);
   w.field("seed", s.seed);
+  w.field("plan", s.plan);
   write_options(w, *s.options, s.schedule);
   w.field("interrupted", s.interrupted);
   w.key("error");

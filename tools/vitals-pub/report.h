@@ -22,6 +22,7 @@ struct RunSummary {
   const SendTally* tally = nullptr;
   std::int64_t start_wall_ms = 0;  // wall time at schedule offset 0
   bool interrupted = false;
+  bool plan = false;  // --plan: nothing was sent; times are from the start (0)
   // Expected alerts: either computed (with the rules they came from) or the
   // reason they are not available.
   std::optional<std::string> rules_path;

@@ -7,6 +7,7 @@
 // sending threads except the stop source and the read-only ward plan.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -61,6 +62,23 @@ class SystemRunClock final : public RunClock {
   std::int64_t mono_ns() const override;
   std::int64_t wall_ms() const override;
   bool sleep_until(std::int64_t mono_deadline_ns, const std::stop_source& stop) override;
+};
+
+// For --plan: time that jumps to each deadline instead of sleeping, with the
+// wall clock at 0 at the start, so a run is played through in no time and
+// every message goes out exactly on schedule.
+class PlanClock final : public RunClock {
+ public:
+  std::int64_t mono_ns() const override { return mono_ns_; }
+  std::int64_t wall_ms() const override { return mono_ns_ / 1'000'000; }
+  bool sleep_until(std::int64_t mono_deadline_ns, const std::stop_source& stop) override {
+    if (stop.stop_requested()) return false;
+    mono_ns_ = std::max(mono_ns_, mono_deadline_ns);
+    return true;
+  }
+
+ private:
+  std::int64_t mono_ns_ = 0;
 };
 
 struct PhaseTally {

@@ -165,9 +165,9 @@ std::vector<ScenarioSpec> make_catalog() {
                "readings resume",
                ScenarioKind::course,
                {
-                   {"connected", Timing::real, 60, {}, {}, {}, {}},
-                   {"dropout", Timing::gap, 180, {}, {}, {}, {}},
-                   {"reconnected", Timing::real, 60, {}, {}, {}, {}},
+                   {"connected", Timing::real, kDropoutGapSeconds / 3, {}, {}, {}, {}},
+                   {"dropout", Timing::gap, kDropoutGapSeconds, {}, {}, {}, {}},
+                   {"reconnected", Timing::real, kDropoutGapSeconds / 3, {}, {}, {}, {}},
                },
                {}});
 
@@ -180,7 +180,7 @@ std::vector<ScenarioSpec> make_catalog() {
   return c;
 }
 
-double real_duration(const PhaseSpec& p, double time_scale, double min_hold_s) {
+double real_duration(const PhaseSpec& p, double time_scale, double min_hold_s, double real_scale) {
   switch (p.timing) {
     case Timing::scaled:
       return p.seconds / time_scale;
@@ -188,7 +188,7 @@ double real_duration(const PhaseSpec& p, double time_scale, double min_hold_s) {
       return std::max(p.seconds / time_scale, min_hold_s);
     case Timing::real:
     case Timing::gap:
-      return p.seconds;
+      return p.seconds * real_scale;
   }
   return p.seconds;
 }
@@ -260,7 +260,7 @@ std::string scenario_listing() {
 Timeline::Timeline(const VitalArray& baseline) : baseline_(baseline) {}
 
 Timeline::Timeline(const ScenarioSpec& spec, const VitalArray& baseline, double time_scale,
-                   double min_hold_s)
+                   double min_hold_s, double real_scale)
     : baseline_(baseline) {
   VitalArray current = baseline;
   Acvpu acvpu = Acvpu::A;
@@ -273,7 +273,7 @@ Timeline::Timeline(const ScenarioSpec& spec, const VitalArray& baseline, double 
     TimelinePhase phase;
     phase.name = std::string(p.name);
     phase.begin_s = t;
-    phase.end_s = t + real_duration(p, time_scale, min_hold_s);
+    phase.end_s = t + real_duration(p, time_scale, min_hold_s, real_scale);
     phase.from = current;
     apply(p.to, baseline, current);
     phase.to = current;

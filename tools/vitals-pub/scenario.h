@@ -83,6 +83,10 @@ struct ScenarioSpec {
 const std::vector<ScenarioSpec>& scenario_catalog();
 const ScenarioSpec* find_scenario(std::string_view name);
 
+// A sensor dropout's silence as scripted (the `dropout` scenario's gap);
+// --dropout-gap rescales the scenario's real-time phases to another length.
+constexpr double kDropoutGapSeconds = 180.0;
+
 // Every scenario with its phases, timings and scripted values (--list-scenarios).
 std::string scenario_listing();
 
@@ -113,8 +117,10 @@ class Timeline {
  public:
   // A patient with no course: always at baseline.
   explicit Timeline(const VitalArray& baseline);
+  // `real_scale` multiplies the `real` and `gap` phases (device events), e.g.
+  // to shorten a dropout for a monitor whose signal_lost `after` is short.
   Timeline(const ScenarioSpec& spec, const VitalArray& baseline, double time_scale,
-           double min_hold_s);
+           double min_hold_s, double real_scale = 1.0);
 
   ScriptPoint at(double offset_s) const;
   const std::vector<TimelinePhase>& phases() const { return phases_; }

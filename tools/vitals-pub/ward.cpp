@@ -133,7 +133,8 @@ vitalsd::Expected<WardPlan, std::string> plan_ward(const WardOptions& options) {
                                    "'; one course per patient (artefacts may be added to any)");
       }
       p.course = spec;
-      p.timeline = Timeline(*spec, p.baseline, options.time_scale, options.min_hold_s);
+      p.timeline = Timeline(*spec, p.baseline, options.time_scale, options.min_hold_s,
+                            options.dropout_gap_s / kDropoutGapSeconds);
     }
   }
   return ward;

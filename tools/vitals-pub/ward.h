@@ -33,6 +33,9 @@ struct WardOptions {
   double time_scale = 1.0;      // clinical seconds per real second
   double min_hold_s = 120.0;    // a plateau lasts at least this long in real time
   double artefact_rate = 0.05;  // share of an artefacts patient's readings that are artefacts
+  // A sensor dropout's silence (real time); the connected periods before and
+  // after it last a third of it each.
+  double dropout_gap_s = kDropoutGapSeconds;
   std::vector<ScenarioRequest> scenarios;
 };
 

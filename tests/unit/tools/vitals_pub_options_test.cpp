@@ -95,6 +95,16 @@ TEST(VitalsPubOptions, EveryOptionIsTakenInBothSpellings) {
   EXPECT_TRUE(o.quiet);
 }
 
+TEST(VitalsPubOptions, PlanAndDropoutGap) {
+  auto cmd = parse({"--plan", "--dropout-gap", "15s", "--scenario", "dropout"});
+  ASSERT_TRUE(cmd.has_value()) << cmd.error();
+  EXPECT_TRUE(cmd->options.plan);
+  EXPECT_EQ(cmd->options.dropout_gap_s, 15.0);
+  EXPECT_FALSE(parse({"--count", "1"})->options.plan);
+  EXPECT_EQ(parse({"--count", "1"})->options.dropout_gap_s, 180.0);
+  EXPECT_TRUE(parse({"--plan", "--rate", "0", "--count", "10"}).has_value());
+}
+
 TEST(VitalsPubOptions, FlatOutDefaultsToTwoClients) {
   auto cmd = parse({"--rate", "0", "--count", "1"});
   ASSERT_TRUE(cmd.has_value());
@@ -146,6 +156,8 @@ TEST(VitalsPubOptions, BadInputIsRefusedWithAReason) {
       {{"--max-inflight", "0", "--count", "1"}, "must be 1-65535"},
       {{"--key-file", "k", "--count", "1"}, "--key-file needs --cert-file"},
       {{"--rules", "r", "--no-rules", "--count", "1"}, "contradict"},
+      {{"--dropout-gap", "0s", "--count", "1"}, "--dropout-gap 0s: must be longer than 0s"},
+      {{"--plan", "--rate", "0", "--duration", "5s"}, "--plan cannot foresee"},
       {{"--broker", "", "--count", "1"}, "must not be empty"},
       {{"--frobnicate", "--count", "1"}, "unknown option '--frobnicate'"},
       {{"count", "1"}, "unknown option 'count'"},
@@ -175,14 +187,15 @@ TEST(VitalsPubOptions, DurationsAreWrittenLikeTheConfigs) {
 
 TEST(VitalsPubOptions, HelpExplainsEveryOptionAndListsScenarios) {
   const std::string help = help_text();
-  for (const char* word :
-       {"--broker",   "--patients",      "--rate",     "--count",        "--duration",
-        "--qos",      "--seed",          "--scenario", "--topic-prefix", "--time-scale",
-        "--min-hold", "--artefact-rate", "--clients",  "--max-inflight", "--client-id",
-        "--username", "--password-file", "--ca-file",  "--cert-file",    "--key-file",
-        "--report",   "--rules",         "--no-rules", "--quiet",        "--list-scenarios",
-        "sepsis",     "hypoxia",         "opioid",     "bradycardia",    "copd",
-        "dropout",    "artefacts"}) {
+  for (const char* word : {"--broker",         "--patients",     "--rate",        "--count",
+                           "--duration",       "--qos",          "--seed",        "--scenario",
+                           "--topic-prefix",   "--time-scale",   "--min-hold",    "--artefact-rate",
+                           "--clients",        "--max-inflight", "--client-id",   "--username",
+                           "--password-file",  "--ca-file",      "--cert-file",   "--key-file",
+                           "--report",         "--rules",        "--no-rules",    "--quiet",
+                           "--list-scenarios", "--plan",         "--dropout-gap", "sepsis",
+                           "hypoxia",          "opioid",         "bradycardia",   "copd",
+                           "dropout",          "artefacts"}) {
     EXPECT_NE(help.find(word), std::string::npos) << word;
   }
 }

@@ -80,6 +80,29 @@ TEST(VitalsPubRun, PacesOnAbsoluteDeadlinesAndStopsAtTheCount) {
   EXPECT_EQ(sender.messages_so_far(), 100U);
 }
 
+TEST(VitalsPubRun, APlanPlaysTheRunOnScheduleInNoTime) {
+  // Given the plan's clock and a publisher that discards
+  const WardPlan w = ward(3);
+  const Schedule s{3, 7};
+  DiscardingPublisher discard;
+  PlanClock clock;
+  Sender planned(w, s, run_limits(s, 100, {}, 0), "vitals", 0, 1, discard, clock);
+  std::stop_source stop;
+  // When the run is played through
+  planned.run(0, stop);
+  // Then it tallies what a real run sends, every message on its deadline,
+  // with times from the start
+  RecordingPublisher pub;
+  FakeRunClock fake;
+  Sender real(w, s, run_limits(s, 100, {}, 0), "vitals", 0, 1, pub, fake);
+  real.run(0, stop);
+  EXPECT_EQ(planned.tally().messages, real.tally().messages);
+  EXPECT_EQ(planned.tally().patients[2].slots, real.tally().patients[2].slots);
+  EXPECT_EQ(planned.tally().max_lag_ns, 0);
+  EXPECT_EQ(planned.tally().first_wall_ms, 0);
+  EXPECT_EQ(planned.tally().last_wall_ms, 99'000 / 7);  // slot 99 is due at 99/7 s
+}
+
 TEST(VitalsPubRun, TimestampsAreTheSendTime) {
   const WardPlan w = ward(2);
   const Schedule s{2, 4};

@@ -230,6 +230,23 @@ TEST(VitalsPubWard, DropoutIsInRealTimeWhateverTheScale) {
   EXPECT_DOUBLE_EQ(t.end_s(), 300);
 }
 
+TEST(VitalsPubWard, DropoutGapRescalesTheDeviceEventsOnly) {
+  // Given --dropout-gap 15s (a twelfth of the scripted 180 s)
+  WardOptions o = ward_options(1, 2, {{"dropout", "1"}, {"hypoxia", "2"}});
+  o.dropout_gap_s = 15;
+  const WardPlan w = plan(o);
+  // Then the dropout is 5 s connected, 15 s silent, 5 s connected again
+  const Timeline& t = w.patients[0].timeline;
+  EXPECT_FALSE(t.at(4.9).silent);
+  EXPECT_TRUE(t.at(5).silent);
+  EXPECT_TRUE(t.at(19.9).silent);
+  EXPECT_FALSE(t.at(20).silent);
+  EXPECT_DOUBLE_EQ(t.end_s(), 25);
+  // And a clinical course is timed as before
+  const WardPlan unchanged = plan(ward_options(1, 2, {{"dropout", "1"}, {"hypoxia", "2"}}));
+  EXPECT_DOUBLE_EQ(w.patients[1].timeline.end_s(), unchanged.patients[1].timeline.end_s());
+}
+
 TEST(VitalsPubWard, SelectorsPickPatients) {
   struct Case {
     std::vector<ScenarioRequest> requests;
