@@ -58,8 +58,30 @@ if ! wait_for_line "$work/vitalsd.log" "ready: subscribed" 30 "$vitalsd_pid"; th
   exit 1
 fi
 
-mosquitto_sub -p "$mqtt_port" -t 'alerts/#' -t 'vitalsd/rejected' -v 2> /dev/null |
-  scripts/show-alerts.py &
+# The ward: the plan (vitals-pub --plan, nothing sent) says which patient
+# profiles its scenarios need (COPD: NEWS2 Scale 2, lower SpO2 thresholds);
+# they go to Redis before the first reading.
+pub=$build_dir/tools/vitals-pub/vitals-pub
+ward_args=(--patients 12 --rate 12 --time-scale 60 --min-hold 90s --seed 2026 --quiet
+           --scenario sepsis:p-0003 --scenario copd:p-0005 --scenario hypoxia:p-0007
+           --scenario dropout:p-0011 --scenario artefacts:p-0012)
+[ -n "$duration" ] && ward_args+=(--duration "$duration")
+"$pub" --plan "${ward_args[@]}" > "$work/vitals-pub-plan.json" 2> "$work/vitals-pub-plan.log" ||
+  { cat "$work/vitals-pub-plan.log" >&2; exit 1; }
+/usr/bin/python3 - "$work/vitals-pub-plan.json" > "$work/profiles.redis" <<'PY'
+import json, sys
+for p in json.load(open(sys.argv[1]))["profiles"]:
+    fields = " ".join(f"{k} {v}" for k, v in p["fields"].items())
+    print(f"HSET vitalsd:patient:{p['patient']} {fields}")
+PY
+redis-cli -p "$redis_port" < "$work/profiles.redis" > /dev/null
+
+# Subscriber and printer are separate processes joined by a FIFO, so each has
+# its own PID to stop (a pipeline's $! is only its last command).
+mkfifo "$work/alerts.fifo"
+scripts/show-alerts.py < "$work/alerts.fifo" &
+STARTED_PIDS+=($!)
+mosquitto_sub -p "$mqtt_port" -t 'alerts/#' -t 'vitalsd/rejected' -v > "$work/alerts.fifo" 2> /dev/null &
 STARTED_PIDS+=($!)
 
 cat <<TEXT
@@ -70,6 +92,8 @@ metrics http://127.0.0.1:$metrics_port/metrics, log $work/vitalsd.log
 A ward of 12 patients sends a reading each per second. Scripted courses, with
 illness compressed 60x:
   p-0003  sepsis: heart and breathing rate and temperature climb, then BP falls
+  p-0005  COPD (NEWS2 Scale 2 profile in Redis): quiet at SpO2 90 % on air, an
+          alert when over-oxygenated, quiet again once titrated
   p-0007  hypoxia: SpO2 falls and breathing quickens, then oxygen is given
   p-0011  sensor dropout: readings stop for 3 minutes (signal_lost)
   p-0012  artefacts: occasional implausible spikes and malformed payloads
@@ -79,12 +103,8 @@ first alerts appear after a minute or two. Ctrl-C stops everything.
 time      patient  rule         state        sev    detail
 TEXT
 
-pub_args=(--broker "tcp://127.0.0.1:$mqtt_port" --patients 12 --rate 12 --time-scale 60
-          --min-hold 90s --seed 2026 --quiet
-          --scenario sepsis:p-0003 --scenario hypoxia:p-0007 --scenario dropout:p-0011
-          --scenario artefacts:p-0012 --report "$work/vitals-pub-report.json")
-[ -n "$duration" ] && pub_args+=(--duration "$duration")
-"$build_dir/tools/vitals-pub/vitals-pub" "${pub_args[@]}" &
+"$pub" --broker "tcp://127.0.0.1:$mqtt_port" "${ward_args[@]}" \
+  --report "$work/vitals-pub-report.json" &
 pub_pid=$!
 STARTED_PIDS+=($pub_pid)
 wait "$pub_pid" || true
