@@ -37,7 +37,7 @@ SCENARIOS = {"sepsis": "p-0001", "hypoxia": "p-0002", "opioid": "p-0003",
 STABLE = ["p-0008", "p-0009", "p-0010"]
 PATIENTS = 10
 RATE = 20  # each patient sends every 0.5 s
-SEED = 20261202
+SEED = int(os.environ.get("EXPECTED_ALERTS_SEED", "20261202"))  # any seed must pass
 
 
 def ward_options(compression):
@@ -156,9 +156,11 @@ def test_vitalsd_raises_what_the_report_expects(ward, scenario):
     print(f"\n{scenario} ({patient}): certain {certain}; vitalsd raised "
           f"{sorted({a['rule'] for a in alerts if a['patient'] == patient})}")
     # The expectation is worth checking: every course promises alerts, and a
-    # noisy device on a stable patient promises silence.
+    # noisy device on a stable patient promises no clinical alert (a run of
+    # artefacts is a gap between valid readings, so with the compressed
+    # signal_lost `after` an optional signal_lost is allowed).
     if scenario == "artefacts":
-        assert patient in report["expected_alerts"]["quiet_patients"]
+        assert [e for e in expected if e["certain"] or e["rule"] != "signal_lost"] == []
     else:
         assert certain, f"{scenario}: the report promises no alert at all"
     assert problems_of(report, alerts, patient) == []
