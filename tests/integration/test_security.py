@@ -281,7 +281,17 @@ def test_check_config_never_prints_a_secret(tmp_path, pki):
     config.write_text(valid)
     code, out = check_config(config)
     assert code == 0, out
+    assert "warning" not in out, "0600 secret files draw no warning"
     assert_no_secret(out, "--check-config output")
+
+    # A secret file every user can read is reported (by path and mode, not contents).
+    mqtt_secret.chmod(0o644)
+    code, out = check_config(config)
+    assert code == 0, out
+    assert re.search(r"warning: \[mqtt\] password_file '.*mqtt\.secret' is readable by every user "
+                     r"on this host \(mode 0644\): chmod 600", out), out
+    assert_no_secret(out, "--check-config output")
+    mqtt_secret.chmod(0o600)
 
     # Mistakes an operator makes with secrets: each is refused without echoing the secret.
     mistakes = {
@@ -291,6 +301,9 @@ def test_check_config_never_prints_a_secret(tmp_path, pki):
         # password_file pointed at something that is not a password file
         "password_file": valid.replace(f'ca_file = "{good.ca}"',
                                        f'ca_file = "{good.ca}"\nkey_file = "{mqtt_secret}"'),
+        # credentials in the broker URI
+        "uri_credentials": valid.replace('uri = "ssl://127.0.0.1:8883"',
+                                         f'uri = "ssl://vitalsd:{MQTT_SECRET}@127.0.0.1:8883"'),
         # a password file without a user name
         "no_username": valid.replace('username = "vitalsd"\n', ""),
     }
