@@ -24,6 +24,7 @@ HR_HIGH = threshold_rule("hr_high", "hr", "above", [(110, "low"), (130, "medium"
 MQTT_SECRET = "mqtt-S3cret-7f3a9c1e"
 OBSERVER_SECRET = "observer-S3cret-0b4d"
 REDIS_SECRET = "redis-S3cret-52e8d0aa"
+GATEWAY_SECRET = "gateway-S3cret-9c61"
 
 
 # ---- Certificates and secrets -------------------------------------------------------------
@@ -76,10 +77,22 @@ def pki(tmp_path_factory):
     return Pki(folder, "good"), Pki(folder, "other")
 
 
+def documented_acl():
+    """The mosquitto ACL that SECURITY.md recommends, as written there."""
+    text = (SOURCE_DIR / "SECURITY.md").read_text()
+    block = re.search(r"acl_file`.*?```\n(.*?)```", text, re.S)
+    assert block, "SECURITY.md no longer shows a mosquitto ACL"
+    return block.group(1)
+
+
 def tls_broker(tmp_path, pki, require_certificate=False):
-    """mosquitto with one TLS listener, a password file and no anonymous access."""
+    """mosquitto with one TLS listener, a password file, SECURITY.md's ACL (plus a test
+    observer allowed everywhere) and no anonymous access."""
+    acl = tmp_path / "mosquitto.acl"
+    acl.write_text(documented_acl() + "\nuser observer\ntopic readwrite #\n")
     passwords = tmp_path / "mosquitto.passwd"
     for i, (user, password) in enumerate((("vitalsd", MQTT_SECRET),
+                                          ("gateway-ward3", GATEWAY_SECRET),
                                           ("observer", OBSERVER_SECRET))):
         subprocess.run(["mosquitto_passwd", "-b", *(["-c"] if i == 0 else []), passwords, user,
                         password], check=True, capture_output=True, timeout=30)
@@ -89,7 +102,7 @@ def tls_broker(tmp_path, pki, require_certificate=False):
     return Mosquitto(tmp_path, allow_anonymous=False, extra_conf=(
         f"{stay}cafile {pki.ca}\ncertfile {pki.server_cert}\nkeyfile {pki.server_key}\n"
         f"require_certificate {'true' if require_certificate else 'false'}\n"
-        f"password_file {passwords}\n"))
+        f"password_file {passwords}\nacl_file {acl}\n"))
 
 
 def observer(broker, pki):
@@ -112,7 +125,7 @@ def tls_vitalsd(tmp_path, broker, ca, password=MQTT_SECRET, client_cert=None, na
 
 
 def assert_no_secret(text, where):
-    for secret in (MQTT_SECRET, OBSERVER_SECRET, REDIS_SECRET):
+    for secret in (MQTT_SECRET, OBSERVER_SECRET, REDIS_SECRET, GATEWAY_SECRET):
         assert secret not in text, f"a secret appeared in {where}"
 
 
@@ -142,10 +155,11 @@ def test_tls_and_password_file_carry_readings_and_alerts(tmp_path, pki):
         (alert,) = sub.wait_for(1, "alerts/p-tls")
         assert (alert["rule"], alert["state"], alert["severity"]) == ("hr_high", "raised", "medium")
 
-        # vitals-pub over the same TLS listener, with its own password file.
-        pub_secret = secret_file(tmp_path, "pub.secret", MQTT_SECRET)
+        # vitals-pub over the same TLS listener as the ward gateway SECURITY.md's ACL allows.
+        pub_secret = secret_file(tmp_path, "pub.secret", GATEWAY_SECRET)
         run = subprocess.run(
-            [VITALS_PUB_BIN, "--broker", f"ssl://127.0.0.1:{broker.port}", "--username", "vitalsd",
+            [VITALS_PUB_BIN, "--broker", f"ssl://127.0.0.1:{broker.port}", "--username",
+             "gateway-ward3",
              "--password-file", pub_secret, "--ca-file", good.ca, "--patients", "3",
              "--count", "30", "--rate", "0", "--seed", "7", "--client-id", "pub-tls"],
             capture_output=True, text=True, timeout=60)
