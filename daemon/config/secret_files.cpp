@@ -20,8 +20,7 @@ void check(std::string_view key, const fs::path& path, std::vector<std::string>&
   out.push_back(fmt::format(
       "{} '{}' is {} by every user on this host (mode {:04o}): chmod 600, or 640 with the "
       "service's group",
-      key, path.string(),
-      (p & fs::perms::others_read) != fs::perms::none ? "readable" : "writable",
+      key, path.string(), (p & fs::perms::others_read) != fs::perms::none ? "readable" : "writable",
       static_cast<unsigned>(p & fs::perms::mask)));
 }
 

@@ -101,9 +101,9 @@ Expected<std::unique_ptr<SSL_CTX, SslCtxFree>, std::string> make_context(const M
   std::unique_ptr<SSL_CTX, SslCtxFree> ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) return unexpected(openssl_reason("cannot create a TLS context"));
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-  const bool trust = c.ca_file.empty()
-                         ? SSL_CTX_set_default_verify_paths(ctx.get()) == 1
-                         : SSL_CTX_load_verify_locations(ctx.get(), c.ca_file.c_str(), nullptr) == 1;
+  const bool trust =
+      c.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx.get()) == 1
+                        : SSL_CTX_load_verify_locations(ctx.get(), c.ca_file.c_str(), nullptr) == 1;
   if (!trust) {
     return unexpected("cannot load the CA certificates (check mqtt.ca_file): " +
                       openssl_reason("unknown error"));
@@ -197,8 +197,7 @@ std::optional<TlsEndpoint> tls_endpoint(std::string_view uri) {
   return ep;
 }
 
-std::string probe_tls(const TlsEndpoint& endpoint, const MqttConfig& config,
-                      milliseconds timeout) {
+std::string probe_tls(const TlsEndpoint& endpoint, const MqttConfig& config, milliseconds timeout) {
   ERR_clear_error();
   auto ctx = make_context(config);
   if (!ctx) return ctx.error();

@@ -48,8 +48,13 @@ class Pki:
         self.server_cert, self.server_key = self._issue(
             ca_key, "server", "127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
             "extendedKeyUsage=serverAuth\n")
+        self.server = (self.server_cert, self.server_key)
         self.client_cert, self.client_key = self._issue(
             ca_key, "client", "vitalsd", "extendedKeyUsage=clientAuth\n")
+        # Signed by this CA, but for another host: host-name verification must refuse it.
+        self.elsewhere_cert, self.elsewhere_key = self._issue(
+            ca_key, "elsewhere", "broker.elsewhere", "subjectAltName=DNS:broker.elsewhere\n"
+            "extendedKeyUsage=serverAuth\n")
 
     def _issue(self, ca_key, what, cn, extensions):
         key, csr, cert = (self.dir / f"{what}.key", self.dir / f"{what}.csr",
@@ -85,7 +90,7 @@ def documented_acl():
     return block.group(1)
 
 
-def tls_broker(tmp_path, pki, require_certificate=False):
+def tls_broker(tmp_path, pki, require_certificate=False, cert=None):
     """mosquitto with one TLS listener, a password file, SECURITY.md's ACL (plus a test
     observer allowed everywhere) and no anonymous access."""
     acl = tmp_path / "mosquitto.acl"
@@ -100,7 +105,7 @@ def tls_broker(tmp_path, pki, require_certificate=False):
     # which then cannot enter pytest's 0700 folders; a test broker may stay who it is.
     stay = "user root\n" if os.geteuid() == 0 else ""
     return Mosquitto(tmp_path, allow_anonymous=False, extra_conf=(
-        f"{stay}cafile {pki.ca}\ncertfile {pki.server_cert}\nkeyfile {pki.server_key}\n"
+        f"{stay}cafile {pki.ca}\ncertfile {(cert or pki.server)[0]}\nkeyfile {(cert or pki.server)[1]}\n"
         f"require_certificate {'true' if require_certificate else 'false'}\n"
         f"password_file {passwords}\nacl_file {acl}\n"))
 
@@ -190,6 +195,19 @@ def test_a_broker_certificate_from_another_ca_is_refused(tmp_path, pki):
         assert "ready: subscribed" not in d.process.output()
     finally:
         stopped(*[x for x in (d, sub, broker) if x])
+
+
+def test_a_broker_certificate_for_another_host_is_refused(tmp_path, pki):
+    good, _ = pki
+    broker = tls_broker(tmp_path, good, cert=(good.elsewhere_cert, good.elsewhere_key))
+    d = None
+    try:
+        d = tls_vitalsd(tmp_path, broker, good.ca, wait_ready=False)
+        d.process.wait_for_line(r"TLS to ssl://127\.0\.0\.1:\d+: the broker's certificate is not "
+                                r"accepted: IP address mismatch")
+        assert d.metric("vitalsd_mqtt_connected") == 0
+    finally:
+        stopped(*[x for x in (d, broker) if x])
 
 
 def test_a_wrong_password_is_refused_with_an_auth_error(tmp_path, pki):

@@ -27,7 +27,7 @@ TEST(PatientId, AcceptsOnlyTheSpecAlphabetAndLength) {
                           "pé", "p\n", "p\r", "p\t", "p\"", "p\\"}) {
     EXPECT_FALSE(is_valid_patient_id(bad)) << bad;
   }
-  EXPECT_FALSE(is_valid_patient_id(std::string("p\0" "1", 3))) << "an embedded NUL";
+  EXPECT_FALSE(is_valid_patient_id(std::string{'p', '\0', '1'})) << "an embedded NUL";
 }
 
 }  // namespace
