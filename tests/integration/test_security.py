@@ -189,6 +189,16 @@ def test_a_broker_certificate_from_another_ca_is_refused(tmp_path, pki):
         d.process.wait_for_line(r"TLS to ssl://127\.0\.0\.1:\d+: the broker's certificate is not "
                                 r"accepted: (self-signed certificate in certificate chain|"
                                 r"unable to get local issuer certificate) \(check mqtt\.ca_file")
+        # vitals-pub explains the same refusal in its own terms.
+        pub_secret = secret_file(tmp_path, "pub.secret", GATEWAY_SECRET)
+        run = subprocess.run(
+            [VITALS_PUB_BIN, "--broker", f"ssl://127.0.0.1:{broker.port}", "--username",
+             "gateway-ward3", "--password-file", pub_secret, "--ca-file", other.ca,
+             "--count", "1", "--client-id", "pub-wrong-ca"],
+            capture_output=True, text=True, timeout=60)
+        assert run.returncode != 0
+        assert re.search(r"the broker's certificate is not accepted: .*\(check --ca-file",
+                         run.stderr), run.stderr
         m = d.metrics()
         assert m["vitalsd_mqtt_connected"] == 0
         assert m["vitalsd_readings_received_total"] == 0
