@@ -337,26 +337,23 @@ def test_check_config_never_prints_a_secret(tmp_path, pki):
     assert_no_secret(out, "--check-config output")
     mqtt_secret.chmod(0o600)
 
-    # Mistakes an operator makes with secrets: each is refused without echoing the secret.
+    # Mistakes an operator makes with secrets: each is refused, with the reason, and without
+    # echoing the secret.
     mistakes = {
-        # the password written inline instead of in a file
-        "inline": valid.replace('username = "vitalsd"',
-                                f'username = "vitalsd"\npassword = "{MQTT_SECRET}"'),
-        # password_file pointed at something that is not a password file
-        "password_file": valid.replace(f'ca_file = "{good.ca}"',
-                                       f'ca_file = "{good.ca}"\nkey_file = "{mqtt_secret}"'),
-        # credentials in the broker URI
-        "uri_credentials": valid.replace('uri = "ssl://127.0.0.1:8883"',
-                                         f'uri = "ssl://vitalsd:{MQTT_SECRET}@127.0.0.1:8883"'),
-        # a password file without a user name
-        "no_username": valid.replace('username = "vitalsd"\n', ""),
+        "unknown key 'password'": valid.replace(  # the password inline instead of in a file
+            'username = "vitalsd"', f'username = "vitalsd"\npassword = "{MQTT_SECRET}"'),
+        "key_file: requires cert_file": valid.replace(  # the password file given as a TLS key
+            f'ca_file = "{good.ca}"', f'ca_file = "{good.ca}"\nkey_file = "{mqtt_secret}"'),
+        "uri: must not carry a user name or password": valid.replace(  # credentials in the URI
+            'uri = "ssl://127.0.0.1:8883"', f'uri = "ssl://vitalsd:{MQTT_SECRET}@127.0.0.1:8883"'),
+        "password_file: requires username": valid.replace('username = "vitalsd"\n', ""),
     }
-    for name, text in mistakes.items():
-        path = tmp_path / f"{name}.toml"
+    for i, (reason, text) in enumerate(mistakes.items()):
+        path = tmp_path / f"mistake-{i}.toml"
         path.write_text(text)
         code, out = check_config(path)
-        assert code == 1, f"{name}: {out}"
-        assert_no_secret(out, f"--check-config output for {name}")
+        assert code == 1 and reason in out, f"expected '{reason}': {out}"
+        assert_no_secret(out, f"--check-config output for '{reason}'")
 
 
 # ---- Patient ids --------------------------------------------------------------------------
@@ -381,7 +378,7 @@ def test_bad_patient_ids_never_reach_a_topic_or_a_key(tmp_path, mosquitto, redis
         sub.subscribe("#")
         pub = mqtt()
         expected = BAD_IDS
-        for bad in expected:
+        for bad in BAD_IDS:
             pub.publish(f"vitals/{bad}", {"hr": 140})
             pub.publish(f"alerts-ack/{bad}", {"rule": "hr_high", "by": "rn-1"})
         pub.publish("vitals/p-ok", {"hr": 140})
