@@ -8,6 +8,7 @@
 #include "app/daemon.h"
 #include "common/version.h"
 #include "config/config_loader.h"
+#include "config/secret_files.h"
 #include "telemetry/logging.h"
 
 namespace {
@@ -57,9 +58,11 @@ int main(int argc, char** argv) {
     std::cerr << "vitalsd: configuration invalid: " << cl->config.string() << '\n';
     return 1;
   }
+  const std::vector<std::string> loose_secrets = vitalsd::loose_secret_files(config);
   if (cl->action == CommandLine::Action::check_config) {
     std::cout << "configuration valid: " << config.file.string() << "\nrules valid: "
               << config.rules.path.string() << " (" << vitalsd::summary(*rules) << ")\n";
+    for (const std::string& w : loose_secrets) std::cerr << "warning: " << w << '\n';
     return 0;
   }
 
@@ -69,6 +72,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   (*logger)->info("vitalsd {} using {}", vitalsd::kVersion, config.file.string());
+  for (const std::string& w : loose_secrets) (*logger)->warn("{}", w);
   try {
     return vitalsd::Daemon(std::move(config), std::move(rules), *logger).run();
   } catch (const std::exception& e) {

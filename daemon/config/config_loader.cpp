@@ -42,11 +42,17 @@ Reason check_not_empty(std::string_view value) {
   return std::nullopt;
 }
 
-// The URI is not echoed back: ws:// URIs can carry credentials.
+// The URI is not echoed back: a refused one may hold credentials.
 Reason check_mqtt_uri(std::string_view uri) {
   for (std::string_view scheme : {"tcp://", "ssl://", "mqtt://", "mqtts://", "ws://", "wss://"}) {
     if (uri.starts_with(scheme)) {
       if (uri.size() == scheme.size()) return "names no host after " + std::string(scheme);
+      // Credentials in the URI would be printed wherever the URI is (logs,
+      // the start-up line); they belong in username and password_file.
+      const std::string_view rest = uri.substr(scheme.size());
+      if (rest.substr(0, rest.find('/')).find('@') != std::string_view::npos) {
+        return "must not carry a user name or password (use username and password_file)";
+      }
       return std::nullopt;
     }
   }

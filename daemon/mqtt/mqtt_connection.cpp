@@ -1,6 +1,10 @@
 #include "mqtt/mqtt_connection.h"
 
+#include <optional>
+
 #include <mqtt/async_client.h>
+
+#include "mqtt/tls_probe.h"
 
 namespace vitalsd {
 namespace {
@@ -8,20 +12,49 @@ namespace {
 constexpr auto kMinRetry = std::chrono::seconds(1);
 constexpr auto kMaxRetry = std::chrono::seconds(30);
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
+constexpr auto kTlsProbeTimeout = std::chrono::seconds(5);
 
-// Logs a failed first connect; Paho keeps retrying in the background.
+// What a failed connect's return code means to an operator. MQTT 3.1.1
+// reports a refused CONNECT by its CONNACK code (1-5); Paho reports any TCP or
+// TLS failure as -1 (for TLS, MqttConnection then logs a TlsProbe's reason).
+std::string_view connect_failure_meaning(int rc) {
+  switch (rc) {
+    case 1:
+      return "broker refused: unacceptable protocol version";
+    case 2:
+      return "broker refused: client identifier rejected";
+    case 3:
+      return "broker refused: server unavailable";
+    case 4:
+      return "broker refused: bad user name or password (check mqtt.username, "
+             "mqtt.password_file)";
+    case 5:
+      return "broker refused: not authorized (wrong user name or password, or no access; "
+             "check mqtt.username, mqtt.password_file)";
+    case MQTTASYNC_FAILURE:
+      return "no connection (broker unreachable, or TLS refused)";
+    default:
+      return "connect failed";
+  }
+}
+
+// Logs a failed first connect (Paho keeps retrying in the background) and
+// hands its return code on.
 class ConnectFailureLogger final : public mqtt::iaction_listener {
  public:
-  ConnectFailureLogger(spdlog::logger& log, std::string what) : log_(log), what_(std::move(what)) {}
+  ConnectFailureLogger(spdlog::logger& log, std::string what, std::function<void(int)> then)
+      : log_(log), what_(std::move(what)), then_(std::move(then)) {}
   void on_success(const mqtt::token&) override {}
   void on_failure(const mqtt::token& tok) override {
-    log_.warn("{}: first connect failed (code {}); retrying in the background", what_,
-              tok.get_return_code());
+    log_.warn("{}: first connect failed: {} (code {}); retrying in the background", what_,
+              connect_failure_meaning(tok.get_return_code()), tok.get_return_code());
+    then_(tok.get_return_code());
   }
 
  private:
   spdlog::logger& log_;
   const std::string what_;
+  const std::function<void(int)> then_;
 };
 
 bool is_tls(std::string_view uri) {
@@ -143,8 +176,10 @@ void MqttConnection::start() {
   if (started_.exchange(true)) return;
   static_assert(kMinRetry < kMaxRetry);
   const mqtt::connect_options opts = make_connect_options(config_, options_);
-  connect_failure_ = std::make_unique<ConnectFailureLogger>(log_, "mqtt " + options_.client_id +
-                                                                      " to " + config_.uri);
+  connect_failure_ = std::make_unique<ConnectFailureLogger>(
+      log_, "mqtt " + options_.client_id + " to " + config_.uri, [this](int rc) {
+        if (rc == MQTTASYNC_FAILURE) explain_tls_failure();
+      });
   try {
     client_->connect(opts, nullptr, *connect_failure_);
   } catch (const mqtt::exception& e) {
@@ -153,8 +188,26 @@ void MqttConnection::start() {
   }
 }
 
+void MqttConnection::explain_tls_failure() {
+  const std::optional<TlsEndpoint> endpoint = tls_endpoint(config_.uri);
+  if (!endpoint) return;  // not TLS: "unreachable" says it all
+  const std::lock_guard lock(tls_probe_mutex_);
+  if (stopped_ || tls_probe_.joinable()) return;
+  // Off Paho's thread: the probe blocks for up to kTlsProbeTimeout.
+  tls_probe_ = std::thread([this, endpoint = *endpoint] {
+    log_.error("mqtt {}: TLS to {}: {}", options_.client_id, config_.uri,
+               probe_tls(endpoint, config_, kTlsProbeTimeout));
+  });
+}
+
 void MqttConnection::stop(std::chrono::milliseconds timeout) {
   if (!started_ || stopped_.exchange(true)) return;
+  {
+    std::unique_lock lock(tls_probe_mutex_);
+    std::thread probe = std::move(tls_probe_);
+    lock.unlock();
+    if (probe.joinable()) probe.join();  // bounded by kTlsProbeTimeout
+  }
   try {
     // Also ends automatic reconnect attempts if the broker is unreachable.
     client_->disconnect(static_cast<int>(timeout.count()))->wait_for(timeout);

@@ -7,6 +7,8 @@
 // start() connects in the background; Paho's automatic reconnect retries a
 // failed first connect as well as a lost connection, with capped exponential
 // backoff. TLS and credentials come from MqttConfig. Paho exceptions stop here.
+// A failed first connect is logged with its reason; over TLS a TlsProbe
+// (mqtt/tls_probe.h) finds out which part of TLS was refused.
 //
 // Threads: every Paho client in the process shares one delivery thread, and
 // Paho holds a library-wide lock while a handler runs, so a handler that
@@ -20,8 +22,10 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <spdlog/logger.h>
 
@@ -88,6 +92,10 @@ class MqttConnection {
  private:
   class Listener;
 
+  // After a failed first connect over TLS: logs why, from a TlsProbe on
+  // tls_probe_ (at most one per connection). Called on Paho's thread.
+  void explain_tls_failure();
+
   const MqttConfig config_;
   const MqttConnectionOptions options_;
   spdlog::logger& log_;
@@ -100,6 +108,8 @@ class MqttConnection {
   std::atomic<bool> ever_connected_{false};
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};
+  std::mutex tls_probe_mutex_;  // guards tls_probe_ (started on Paho's thread, joined by stop())
+  std::thread tls_probe_;
   // Last, so it is destroyed first: nothing its callbacks touch is gone before it.
   std::unique_ptr<mqtt::async_client> client_;
 };

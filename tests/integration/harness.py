@@ -134,15 +134,17 @@ class Mosquitto:
 
     host = "127.0.0.1"
 
-    def __init__(self, workdir, port=None, extra_conf=""):
+    def __init__(self, workdir, port=None, extra_conf="", allow_anonymous=True):
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.conf = self.workdir / f"mosquitto-{self.port}.conf"
         # No limits on queued messages: the tests check that nothing is lost,
         # so the broker must not drop QoS 1 messages for a slow or absent client.
+        # extra_conf follows the listener line, so it may hold listener settings
+        # (cafile, certfile, keyfile, require_certificate, password_file).
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
+            f"allow_anonymous {'true' if allow_anonymous else 'false'}\n"
             "persistence false\n"
             "max_queued_messages 0\n"
             "max_queued_bytes 0\n"
@@ -171,16 +173,24 @@ class RedisServer:
 
     host = "127.0.0.1"
 
-    def __init__(self, workdir, port=None, extra_args=()):
+    def __init__(self, workdir, port=None, extra_args=(), password=None):
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.extra_args = list(extra_args)
+        self.password = password
         self.process = None
         self.start()
 
     def start(self):
+        # A password goes in a 0600 config file, not on the command line (ps shows argv).
+        conf = []
+        if self.password is not None:
+            path = self.workdir / f"redis-{self.port}.conf"
+            path.touch(mode=0o600)
+            path.write_text(f"requirepass {self.password}\n")
+            conf = [str(path)]
         self.process = Process(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            ["redis-server", *conf, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.workdir), *self.extra_args],
             name="redis-server")
         wait_until(lambda: self._pings() or not self.process.alive(), what="redis-server to answer")
@@ -195,7 +205,7 @@ class RedisServer:
     def client(self):
         import redis
         return redis.Redis(host=self.host, port=self.port, socket_timeout=5,
-                           decode_responses=True)
+                           decode_responses=True, password=self.password)
 
     def stop(self):
         if self.process:
@@ -211,7 +221,9 @@ class RedisServer:
 class MqttClient:
     """A paho-mqtt client that records every message it receives."""
 
-    def __init__(self, port, client_id=None, clean_session=True):
+    def __init__(self, port, client_id=None, clean_session=True, username=None, password=None,
+                 tls=None):
+        """tls: None for plain TCP, else tls_set() arguments (ca_certs, certfile, keyfile)."""
         self.messages = []  # (topic, payload bytes)
         self._lock = threading.Lock()
         self._connected = threading.Event()
@@ -221,6 +233,10 @@ class MqttClient:
         self.client.max_queued_messages_set(0)
         self.client.on_connect = lambda c, u, f, rc: self._connected.set()
         self.client.on_message = self._on_message
+        if username is not None:
+            self.client.username_pw_set(username, password)
+        if tls is not None:
+            self.client.tls_set(**tls)
         self.client.connect("127.0.0.1", port, keepalive=30)
         self.client.loop_start()
         if not self._connected.wait(DEFAULT_TIMEOUT):

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "mqtt/tls_probe.h"
+
 namespace vitals_pub {
 namespace {
 
@@ -21,6 +23,28 @@ std::string_view connack_meaning(int rc) {
     default:
       return "";
   }
+}
+
+// Paho reports every TCP/TLS failure as -1; over TLS, a probe handshake
+// says which part was refused (as vitalsd does, see mqtt/tls_probe.h).
+std::string tls_reason(const MqttSettings& settings, int rc) {
+  if (rc != MQTTASYNC_FAILURE) return "";
+  const auto endpoint = vitalsd::tls_endpoint(settings.uri);
+  if (!endpoint) return "";
+  vitalsd::MqttConfig tls;
+  tls.ca_file = settings.ca_file;
+  tls.cert_file = settings.cert_file;
+  tls.key_file = settings.key_file;
+  std::string why = vitalsd::probe_tls(*endpoint, tls, settings.connect_timeout);
+  // The probe names vitalsd's config keys; here they are options.
+  for (const auto& [key, option] :
+       {std::pair{"mqtt.ca_file", "--ca-file"}, std::pair{"mqtt.cert_file", "--cert-file"},
+        std::pair{"mqtt.key_file", "--key-file"}, std::pair{"mqtt.uri", "--broker"}}) {
+    for (auto at = why.find(key); at != std::string::npos; at = why.find(key, at)) {
+      why.replace(at, std::string_view(key).size(), option);
+    }
+  }
+  return " (" + why + ")";
 }
 
 }  // namespace
@@ -67,8 +91,9 @@ vitalsd::Expected<std::unique_ptr<PahoPublisher>, std::string> PahoPublisher::co
     }
     p->connected_ = true;
   } catch (const mqtt::exception& e) {
-    return vitalsd::unexpected(fmt::format("cannot connect to {}: {}{}", settings.uri, e.what(),
-                                           connack_meaning(e.get_return_code())));
+    return vitalsd::unexpected(fmt::format("cannot connect to {}: {}{}{}", settings.uri, e.what(),
+                                           connack_meaning(e.get_return_code()),
+                                           tls_reason(settings, e.get_return_code())));
   }
   return p;
 }

@@ -21,9 +21,13 @@ TEST(PatientId, AcceptsOnlyTheSpecAlphabetAndLength) {
   EXPECT_TRUE(is_valid_patient_id(std::string(64, 'x')));
   EXPECT_FALSE(is_valid_patient_id(std::string(65, 'x')));
   EXPECT_FALSE(is_valid_patient_id(""));
-  for (const char* bad : {"p/1", "p+", "p#", "p 1", "p:1", "p*", "pé", "p\n"}) {
+  // MQTT wildcards and separator, Redis key separator and glob/hash-tag
+  // characters, whitespace and control characters, non-ASCII.
+  for (const char* bad : {"p/1", "p+", "p#", "+", "#", "p 1", "p:1", "p*", "p?", "p[1]", "p{1}",
+                          "pé", "p\n", "p\r", "p\t", "p\"", "p\\"}) {
     EXPECT_FALSE(is_valid_patient_id(bad)) << bad;
   }
+  EXPECT_FALSE(is_valid_patient_id(std::string{'p', '\0', '1'})) << "an embedded NUL";
 }
 
 }  // namespace

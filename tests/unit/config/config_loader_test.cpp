@@ -331,6 +331,9 @@ TEST_F(ConfigLoaderTest, ReportsEachProblemAtItsLineAndColumn) {
        "vitalsd.toml:2:7: [mqtt] uri: must start with tcp://, ssl://, mqtt://, mqtts://, ws:// or "
        "wss://"},
       {"[mqtt]\nuri = \"tcp://\"\n", "vitalsd.toml:2:7: [mqtt] uri: names no host after tcp://"},
+      {"[mqtt]\nuri = \"wss://u:s3cret@broker/mqtt\"\n",
+       "vitalsd.toml:2:7: [mqtt] uri: must not carry a user name or password (use username and "
+       "password_file)"},
       {"[mqtt]\nclient_id = \"\"\n", "vitalsd.toml:2:13: [mqtt] client_id: must not be empty"},
       {"[mqtt]\nsubscribe = \"vitals/#\"\n",
        "vitalsd.toml:2:13: [mqtt] subscribe: must not contain '#'"},
