@@ -11,7 +11,9 @@ namespace vitalsd {
 class AlertRecorder {
  public:
   virtual ~AlertRecorder() = default;
-  // Called once per transition, in emission order, from the notifier thread. Must not block.
+  // Called once per transition when the broker has acknowledged it (so in
+  // acknowledgement order: emission order except for republished failures),
+  // from the MQTT client's callback thread. Must not block.
   virtual void record(const AlertEvent& event, const std::string& json) = 0;
 };
 

@@ -134,16 +134,24 @@ class Mosquitto:
 
     host = "127.0.0.1"
 
-    def __init__(self, workdir, port=None, extra_conf=""):
+    def __init__(self, workdir, port=None, extra_conf="", persistent=False):
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.conf = self.workdir / f"mosquitto-{self.port}.conf"
+        # persistent: sessions, subscriptions and queued QoS 1 messages are
+        # saved to the work folder when the broker stops and loaded when it
+        # starts again, as a production broker is set up. `user root` keeps
+        # a broker started as root from dropping to the mosquitto user, which
+        # could not write there (it has no effect for other users).
+        persistence = (f"persistence true\npersistence_location {self.workdir}/\n"
+                       f"persistence_file mosquitto-{self.port}.db\nuser root\n"
+                       if persistent else "persistence false\n")
         # No limits on queued messages: the tests check that nothing is lost,
         # so the broker must not drop QoS 1 messages for a slow or absent client.
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
-            "persistence false\n"
+            f"{persistence}"
             "max_queued_messages 0\n"
             "max_queued_bytes 0\n"
             f"{extra_conf}")

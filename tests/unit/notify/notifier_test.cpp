@@ -1,9 +1,14 @@
 #include "notify/notifier.h"
 
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include <spdlog/sinks/null_sink.h>
 
+#include "notify/alert_recorder.h"
 #include "telemetry/metrics.h"
 #include "test_support.h"
 
@@ -116,6 +121,41 @@ TEST_F(NotifierTest, StopGivesUpOnARefusingConnectionAtTheDeadline) {
   n.start();
   n.emit(alert("p-001", AlertState::raised));
   EXPECT_EQ(n.stop(std::chrono::steady_clock::now() + 100ms), 1u);
+}
+
+// Records what it is given, for the Redis side of the notifier.
+class RecordingRecorder final : public AlertRecorder {
+ public:
+  void record(const AlertEvent&, const std::string& json) override {
+    std::lock_guard lock(mutex_);
+    json_.push_back(json);
+  }
+  std::vector<std::string> recorded() const {
+    std::lock_guard lock(mutex_);
+    return json_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> json_;
+};
+
+TEST_F(NotifierTest, RecordsOnlyWhatTheBrokerAcknowledged) {
+  // A crash between publish and PUBACK must not leave Redis holding an alert
+  // MQTT never carried (a restart would restore it and never raise it).
+  RecordingRecorder recorder;
+  Notifier n(publisher, "alerts", clock, metrics, log, &recorder);
+  n.start();
+  n.emit(alert("p-001", AlertState::raised));
+  ASSERT_TRUE(wait_for_messages(1));
+  EXPECT_TRUE(recorder.recorded().empty()) << "published, not yet acknowledged";
+  publisher.complete_all(false);  // the broker lost it: republished, still not recorded
+  ASSERT_TRUE(wait_for_messages(2));
+  EXPECT_TRUE(recorder.recorded().empty());
+  publisher.complete_all();
+  ASSERT_EQ(recorder.recorded().size(), 1u);
+  EXPECT_EQ(recorder.recorded()[0], publisher.messages()[1].payload) << "the JSON MQTT carried";
+  EXPECT_EQ(n.stop(std::chrono::steady_clock::now() + 10s), 0u);
 }
 
 }  // namespace
