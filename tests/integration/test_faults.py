@@ -7,12 +7,14 @@ is then one `raised` alert for its patient, so "every reading processed once"
 is "every patient alerted exactly once", and a duplicate delivery is harmless
 but visible (a second id for the patient would be a re-alert).
 """
+import fcntl
 import json
 import os
 import signal
 import socket
 import struct
 import subprocess
+import termios
 import threading
 import time
 
@@ -336,8 +338,7 @@ def test_a_subscriber_that_never_reads_does_not_stall_the_pipeline(vitalsd, mqtt
         # The stuck client was sent only a sliver of those alerts: the broker
         # held the rest for it, and nobody else waited.
         alert_bytes = sum(len(p) for _, p in sub.received("alerts/"))
-        pending = struct.unpack("i", __import__("fcntl").ioctl(
-            stuck.fileno(), __import__("termios").FIONREAD, b"\0\0\0\0"))[0]
+        pending = struct.unpack("i", fcntl.ioctl(stuck.fileno(), termios.FIONREAD, b"\0" * 4))[0]
         assert pending < alert_bytes / 4, (pending, alert_bytes)
         assert d.stop() == 0
     finally:
