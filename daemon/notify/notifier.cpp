@@ -48,7 +48,13 @@ void Notifier::run() {
   for (;;) {
     const bool open =
         queue_.pop_all(batch, backlog.empty() ? Clock::time_point::max() : retry_at);
-    for (const AlertEvent& e : batch) backlog.push_back(e);
+    for (const AlertEvent& e : batch) {
+      if (recorder_ != nullptr) {
+        encode_alert_json(e, json_);
+        recorder_->emitted(e, json_);
+      }
+      backlog.push_back(e);
+    }
     {
       std::lock_guard lock(mutex_);
       // Failed after acceptance: they were emitted before anything still in
@@ -97,15 +103,13 @@ void Notifier::completed(const AlertEvent& e, bool delivered) {
     queue_.wake();
     return;
   }
-  // Recorded (Redis) only once the broker has it: if vitalsd dies between
-  // emitting an alert and the broker's PUBACK, Redis must not hold it as
-  // active, or the restart would restore it and never raise it on MQTT.
-  // The other order errs safely: a crash after the PUBACK and before the
-  // Redis write raises the alert again after the restart.
+  // Active state only once the broker has it (see AlertRecorder). The other
+  // order errs safely: a crash after the PUBACK and before the Redis write
+  // raises the alert again after the restart.
   if (recorder_ != nullptr) {
     std::string json;  // this runs on the MQTT client's thread: json_ is the notifier's
     encode_alert_json(e, json);
-    recorder_->record(e, json);
+    recorder_->delivered(e, json);
   }
   metrics_.count_alert(e.rule.view(), e.severity, e.state);
   metrics_.notify().pending.fetch_sub(1, std::memory_order_relaxed);

@@ -32,17 +32,27 @@ AlertStateWriter::AlertStateWriter(boost::asio::io_context& io, RedisCommands& r
       options_(options) {}
 
 void AlertStateWriter::alert(const AlertEvent& e, std::string json) {
+  active(e, json);
+  stream(e, std::move(json));
+}
+
+void AlertStateWriter::stream(const AlertEvent& e, std::string json) {
+  boost::asio::post(io_, [this, e, json = std::move(json)]() mutable {
+    append(StreamEntry{std::move(json), e.patient.str(), e.rule.str(), alert_state_name(e.state)});
+  });
+}
+
+void AlertStateWriter::active(const AlertEvent& e, std::string json) {
   boost::asio::post(io_, [this, e, json = std::move(json)]() mutable {
     const std::string key = prefix_ + "active:" + e.patient.str();
     const std::string rule = e.rule.str();
     if (e.state == AlertState::cleared) {
       active_mirror_.erase(key + '\n' + rule);
+      write_active(key, rule, std::nullopt);
     } else {
       active_mirror_[key + '\n' + rule] = {rule, json};
+      write_active(key, rule, std::move(json));
     }
-    write_active(key, rule,
-                 e.state == AlertState::cleared ? std::nullopt : std::optional<std::string>(json));
-    append(StreamEntry{std::move(json), e.patient.str(), rule, alert_state_name(e.state)});
   });
 }
 

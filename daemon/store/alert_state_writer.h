@@ -52,9 +52,14 @@ class AlertStateWriter final : public AlertRecorder, public LatestSink {
   AlertStateWriter(boost::asio::io_context& io, RedisCommands& redis, const RedisConfig& config,
                    Metrics& metrics, spdlog::logger& log, Options options = {});
 
-  // Thread-safe.
+  // Thread-safe. alert() is both: the stream entry and the active state.
   void alert(const AlertEvent& event, std::string json);
-  void record(const AlertEvent& event, const std::string& json) override { alert(event, json); }
+  void stream(const AlertEvent& event, std::string json);
+  void active(const AlertEvent& event, std::string json);
+  void emitted(const AlertEvent& event, const std::string& json) override { stream(event, json); }
+  void delivered(const AlertEvent& event, const std::string& json) override {
+    active(event, json);
+  }
   void latest(std::vector<LatestSnapshot> snapshots) override;
 
   // Event loop: Redis is reachable again; write what is parked. Safe to call

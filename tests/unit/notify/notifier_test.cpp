@@ -126,28 +126,39 @@ TEST_F(NotifierTest, StopGivesUpOnARefusingConnectionAtTheDeadline) {
 // Records what it is given, for the Redis side of the notifier.
 class RecordingRecorder final : public AlertRecorder {
  public:
-  void record(const AlertEvent&, const std::string& json) override {
+  void emitted(const AlertEvent&, const std::string& json) override {
     std::lock_guard lock(mutex_);
-    json_.push_back(json);
+    emitted_.push_back(json);
+  }
+  void delivered(const AlertEvent&, const std::string& json) override {
+    std::lock_guard lock(mutex_);
+    delivered_.push_back(json);
+  }
+  std::vector<std::string> streamed() const {
+    std::lock_guard lock(mutex_);
+    return emitted_;
   }
   std::vector<std::string> recorded() const {
     std::lock_guard lock(mutex_);
-    return json_;
+    return delivered_;
   }
 
  private:
   mutable std::mutex mutex_;
-  std::vector<std::string> json_;
+  std::vector<std::string> emitted_;
+  std::vector<std::string> delivered_;
 };
 
-TEST_F(NotifierTest, RecordsOnlyWhatTheBrokerAcknowledged) {
+TEST_F(NotifierTest, StreamsAtOnceButRecordsActiveStateOnlyWhenAcknowledged) {
   // A crash between publish and PUBACK must not leave Redis holding an alert
-  // MQTT never carried (a restart would restore it and never raise it).
+  // as active that MQTT never carried (a restart would restore it and never
+  // raise it); the stream, a notification channel itself, does not wait.
   RecordingRecorder recorder;
   Notifier n(publisher, "alerts", clock, metrics, log, &recorder);
   n.start();
   n.emit(alert("p-001", AlertState::raised));
   ASSERT_TRUE(wait_for_messages(1));
+  EXPECT_EQ(recorder.streamed(), std::vector<std::string>{publisher.messages()[0].payload});
   EXPECT_TRUE(recorder.recorded().empty()) << "published, not yet acknowledged";
   publisher.complete_all(false);  // the broker lost it: republished, still not recorded
   ASSERT_TRUE(wait_for_messages(2));
@@ -155,6 +166,7 @@ TEST_F(NotifierTest, RecordsOnlyWhatTheBrokerAcknowledged) {
   publisher.complete_all();
   ASSERT_EQ(recorder.recorded().size(), 1u);
   EXPECT_EQ(recorder.recorded()[0], publisher.messages()[1].payload) << "the JSON MQTT carried";
+  EXPECT_EQ(recorder.streamed().size(), 1u) << "a republish is not a new stream entry";
   EXPECT_EQ(n.stop(std::chrono::steady_clock::now() + 10s), 0u);
 }
 

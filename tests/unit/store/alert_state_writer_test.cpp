@@ -103,7 +103,7 @@ TEST_F(AlertStateWriterTest, AReconnectWritesEveryActiveAlertAgain) {
   writer.seed_active({restored});
   writer.alert(event("p1", "r", AlertState::raised), "{a}");
   writer.alert(event("p2", "r", AlertState::raised), "{b}");
-  writer.alert(event("p2", "r", AlertState::cleared), "{c}");
+  writer.active(event("p2", "r", AlertState::cleared), "{c}");
   run();
   redis.reply_ok_all();
   writer.reconnected();
