@@ -6,6 +6,7 @@
 
 #include "app/command_line.h"
 #include "app/daemon.h"
+#include "app/process_setup.h"
 #include "common/version.h"
 #include "config/config_loader.h"
 #include "config/secret_files.h"
@@ -34,6 +35,10 @@ bool load(const std::filesystem::path& file, vitalsd::Config* config,
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!vitalsd::prepare_process()) {
+    std::perror("vitalsd: cannot open /dev/null for a closed standard stream");
+    return 1;
+  }
   using vitalsd::CommandLine;
   auto cl = vitalsd::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
   if (!cl) {

@@ -49,10 +49,9 @@ void Notifier::run() {
     const bool open =
         queue_.pop_all(batch, backlog.empty() ? Clock::time_point::max() : retry_at);
     for (const AlertEvent& e : batch) {
-      // Recorded once per transition, in emission order, with the MQTT message's JSON.
       if (recorder_ != nullptr) {
         encode_alert_json(e, json_);
-        recorder_->record(e, json_);
+        recorder_->emitted(e, json_);
       }
       backlog.push_back(e);
     }
@@ -103,6 +102,14 @@ void Notifier::completed(const AlertEvent& e, bool delivered) {
     }
     queue_.wake();
     return;
+  }
+  // Active state only once the broker has it (see AlertRecorder). The other
+  // order errs safely: a crash after the PUBACK and before the Redis write
+  // raises the alert again after the restart.
+  if (recorder_ != nullptr) {
+    std::string json;  // this runs on the MQTT client's thread: json_ is the notifier's
+    encode_alert_json(e, json);
+    recorder_->delivered(e, json);
   }
   metrics_.count_alert(e.rule.view(), e.severity, e.state);
   metrics_.notify().pending.fetch_sub(1, std::memory_order_relaxed);

@@ -32,12 +32,27 @@ AlertStateWriter::AlertStateWriter(boost::asio::io_context& io, RedisCommands& r
       options_(options) {}
 
 void AlertStateWriter::alert(const AlertEvent& e, std::string json) {
+  active(e, json);
+  stream(e, std::move(json));
+}
+
+void AlertStateWriter::stream(const AlertEvent& e, std::string json) {
+  boost::asio::post(io_, [this, e, json = std::move(json)]() mutable {
+    append(StreamEntry{std::move(json), e.patient.str(), e.rule.str(), alert_state_name(e.state)});
+  });
+}
+
+void AlertStateWriter::active(const AlertEvent& e, std::string json) {
   boost::asio::post(io_, [this, e, json = std::move(json)]() mutable {
     const std::string key = prefix_ + "active:" + e.patient.str();
     const std::string rule = e.rule.str();
-    write_active(key, rule,
-                 e.state == AlertState::cleared ? std::nullopt : std::optional<std::string>(json));
-    append(StreamEntry{std::move(json), e.patient.str(), rule, alert_state_name(e.state)});
+    if (e.state == AlertState::cleared) {
+      active_mirror_.erase(key + '\n' + rule);
+      write_active(key, rule, std::nullopt);
+    } else {
+      active_mirror_[key + '\n' + rule] = {rule, json};
+      write_active(key, rule, std::move(json));
+    }
   });
 }
 
@@ -173,6 +188,23 @@ void AlertStateWriter::reconcile() {
   auto latest = std::move(latest_parked_);
   latest_parked_.clear();
   for (auto& [key, snapshot] : latest) write_latest(snapshot);
+}
+
+void AlertStateWriter::reconnected() {
+  // Parked, not written directly: reconcile() then issues one write per slot,
+  // and a newer transition in flight or parked for a slot wins as usual
+  // (the mirror holds that same newest value).
+  for (const auto& [slot, value] : active_mirror_) {
+    active_parked_.try_emplace(slot, value.first, value.second);
+  }
+  reconcile();
+}
+
+void AlertStateWriter::seed_active(const std::vector<RestoredAlert>& alerts) {
+  for (const RestoredAlert& a : alerts) {
+    const std::string slot = prefix_ + "active:" + a.patient.str() + '\n' + a.rule;
+    active_mirror_.try_emplace(slot, a.rule, a.json);  // a transition since then wins
+  }
 }
 
 std::size_t AlertStateWriter::unwritten() const {

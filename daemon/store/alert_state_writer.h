@@ -35,6 +35,7 @@
 #include "notify/alert_recorder.h"
 #include "config/config.h"
 #include "store/redis_commands.h"
+#include "store/state_restorer.h"
 
 namespace vitalsd {
 
@@ -51,14 +52,29 @@ class AlertStateWriter final : public AlertRecorder, public LatestSink {
   AlertStateWriter(boost::asio::io_context& io, RedisCommands& redis, const RedisConfig& config,
                    Metrics& metrics, spdlog::logger& log, Options options = {});
 
-  // Thread-safe.
+  // Thread-safe. alert() is both: the stream entry and the active state.
   void alert(const AlertEvent& event, std::string json);
-  void record(const AlertEvent& event, const std::string& json) override { alert(event, json); }
+  void stream(const AlertEvent& event, std::string json);
+  void active(const AlertEvent& event, std::string json);
+  void emitted(const AlertEvent& event, const std::string& json) override { stream(event, json); }
+  void delivered(const AlertEvent& event, const std::string& json) override {
+    active(event, json);
+  }
   void latest(std::vector<LatestSnapshot> snapshots) override;
 
   // Event loop: Redis is reachable again; write what is parked. Safe to call
   // any time (the daemon calls it on every reconnect and once a second).
   void reconcile();
+
+  // Event loop: a new connection to Redis. Writes every active alert again
+  // (then reconciles), because the Redis that answers may have lost them: a
+  // restart without persistence, a failover to a lagging replica. The alerts
+  // written during an outage are parked anyway; this also restores the ones
+  // raised before it and unchanged since. Costs one HSET per active alert.
+  void reconnected();
+
+  // Event loop: active alerts restored at start-up, so reconnected() knows them.
+  void seed_active(const std::vector<RestoredAlert>& alerts);
 
   // Blocks the calling thread (not the event loop) until every write handed
   // over before the call has been answered, or `deadline`. Returns the
@@ -101,6 +117,9 @@ class AlertStateWriter final : public AlertRecorder, public LatestSink {
   std::unordered_map<std::string, KeyState> active_issued_;  // "<key>\n<rule>"
   std::unordered_map<std::string, std::pair<std::string, std::optional<std::string>>>
       active_parked_;  // "<key>\n<rule>" -> (rule, json or delete)
+  // Every alert active now, as last published: "<key>\n<rule>" -> (rule, json).
+  // Bounded by patients x rules, like the active hashes themselves.
+  std::unordered_map<std::string, std::pair<std::string, std::string>> active_mirror_;
   std::unordered_map<std::string, KeyState> latest_issued_;
   std::unordered_map<std::string, LatestSnapshot> latest_parked_;
   std::size_t in_flight_ = 0;

@@ -34,7 +34,7 @@ void RedisState::start(std::function<void(std::string_view)> on_patient_updated,
                        std::function<void()> on_resubscribed) {
   boost::asio::post(io_, [this, on_patient_updated = std::move(on_patient_updated),
                           on_resubscribed = std::move(on_resubscribed)]() mutable {
-    client_.on_connected([this] { writer_.reconcile(); });
+    client_.on_connected([this] { writer_.reconnected(); });
     subscriber_.on_connected(std::move(on_resubscribed));
     subscriber_.subscribe(config_.key_prefix + "patient-updated", std::move(on_patient_updated));
     client_.start();
@@ -58,7 +58,10 @@ RestoredState RedisState::restore(std::chrono::milliseconds timeout) {
   auto result = std::make_shared<std::promise<RestoredState>>();
   auto future = result->get_future();
   boost::asio::post(io_, [this, result] {
-    restorer_.run([result](RestoredState s) { result->set_value(std::move(s)); });
+    restorer_.run([this, result](RestoredState s) {
+      writer_.seed_active(s.alerts);
+      result->set_value(std::move(s));
+    });
   });
   if (future.wait_for(timeout) != std::future_status::ready) {
     RestoredState incomplete;

@@ -110,7 +110,8 @@ struct StateRestorer::Run : std::enable_shared_from_this<Run> {
                         std::string problem;
                         if (auto a = decode_active_alert(items[i + 1].str, &problem)) {
                           self->state.alerts.push_back(
-                              {patient, items[i].str, std::move(a->metric), a->episode});
+                              {patient, items[i].str, std::move(a->metric), a->episode,
+                               items[i + 1].str});
                         } else {
                           self->state.problems.push_back(key + " " + items[i].str + ": " +
                                                          problem);

@@ -25,6 +25,7 @@ struct RestoredAlert {
   std::string rule;
   std::string metric;  // as published
   Episode episode;
+  std::string json;    // the hash value as read, to write back if Redis loses it
 };
 
 struct RestoredState {

@@ -134,10 +134,18 @@ class Mosquitto:
 
     host = "127.0.0.1"
 
-    def __init__(self, workdir, port=None, extra_conf="", allow_anonymous=True):
+    def __init__(self, workdir, port=None, extra_conf="", allow_anonymous=True, persistent=False):
         self.workdir = Path(workdir)
         self.port = port or free_port()
         self.conf = self.workdir / f"mosquitto-{self.port}.conf"
+        # persistent: sessions, subscriptions and queued QoS 1 messages are
+        # saved to the work folder when the broker stops and loaded when it
+        # starts again, as a production broker is set up. `user root` keeps
+        # a broker started as root from dropping to the mosquitto user, which
+        # could not write there (it has no effect for other users).
+        persistence = (f"persistence true\npersistence_location {self.workdir}/\n"
+                       f"persistence_file mosquitto-{self.port}.db\nuser root\n"
+                       if persistent else "persistence false\n")
         # No limits on queued messages: the tests check that nothing is lost,
         # so the broker must not drop QoS 1 messages for a slow or absent client.
         # extra_conf follows the listener line, so it may hold listener settings
@@ -145,7 +153,7 @@ class Mosquitto:
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\n"
             f"allow_anonymous {'true' if allow_anonymous else 'false'}\n"
-            "persistence false\n"
+            f"{persistence}"
             "max_queued_messages 0\n"
             "max_queued_bytes 0\n"
             f"{extra_conf}")

@@ -1,9 +1,14 @@
 #include "notify/notifier.h"
 
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include <spdlog/sinks/null_sink.h>
 
+#include "notify/alert_recorder.h"
 #include "telemetry/metrics.h"
 #include "test_support.h"
 
@@ -116,6 +121,53 @@ TEST_F(NotifierTest, StopGivesUpOnARefusingConnectionAtTheDeadline) {
   n.start();
   n.emit(alert("p-001", AlertState::raised));
   EXPECT_EQ(n.stop(std::chrono::steady_clock::now() + 100ms), 1u);
+}
+
+// Records what it is given, for the Redis side of the notifier.
+class RecordingRecorder final : public AlertRecorder {
+ public:
+  void emitted(const AlertEvent&, const std::string& json) override {
+    std::lock_guard lock(mutex_);
+    emitted_.push_back(json);
+  }
+  void delivered(const AlertEvent&, const std::string& json) override {
+    std::lock_guard lock(mutex_);
+    delivered_.push_back(json);
+  }
+  std::vector<std::string> streamed() const {
+    std::lock_guard lock(mutex_);
+    return emitted_;
+  }
+  std::vector<std::string> recorded() const {
+    std::lock_guard lock(mutex_);
+    return delivered_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> emitted_;
+  std::vector<std::string> delivered_;
+};
+
+TEST_F(NotifierTest, StreamsAtOnceButRecordsActiveStateOnlyWhenAcknowledged) {
+  // A crash between publish and PUBACK must not leave Redis holding an alert
+  // as active that MQTT never carried (a restart would restore it and never
+  // raise it); the stream, a notification channel itself, does not wait.
+  RecordingRecorder recorder;
+  Notifier n(publisher, "alerts", clock, metrics, log, &recorder);
+  n.start();
+  n.emit(alert("p-001", AlertState::raised));
+  ASSERT_TRUE(wait_for_messages(1));
+  EXPECT_EQ(recorder.streamed(), std::vector<std::string>{publisher.messages()[0].payload});
+  EXPECT_TRUE(recorder.recorded().empty()) << "published, not yet acknowledged";
+  publisher.complete_all(false);  // the broker lost it: republished, still not recorded
+  ASSERT_TRUE(wait_for_messages(2));
+  EXPECT_TRUE(recorder.recorded().empty());
+  publisher.complete_all();
+  ASSERT_EQ(recorder.recorded().size(), 1u);
+  EXPECT_EQ(recorder.recorded()[0], publisher.messages()[1].payload) << "the JSON MQTT carried";
+  EXPECT_EQ(recorder.streamed().size(), 1u) << "a republish is not a new stream entry";
+  EXPECT_EQ(n.stop(std::chrono::steady_clock::now() + 10s), 0u);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "store/alert_state_writer.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <spdlog/sinks/null_sink.h>
@@ -89,6 +91,32 @@ TEST_F(AlertStateWriterTest, ANewerWriteSupersedesAParkedOne) {
   redis.reply_ok_all();   // HDEL and XADD ok
   writer.reconcile();
   EXPECT_TRUE(redis.sent.empty()) << "the parked HSET must not resurrect a cleared alert";
+}
+
+TEST_F(AlertStateWriterTest, AReconnectWritesEveryActiveAlertAgain) {
+  // The Redis that answers after a reconnect may have lost everything: the
+  // active alerts (restored ones included) are written again, cleared ones not.
+  RestoredAlert restored;
+  restored.patient = PatientId("p0");
+  restored.rule = "r";
+  restored.json = "{restored}";
+  writer.seed_active({restored});
+  writer.alert(event("p1", "r", AlertState::raised), "{a}");
+  writer.alert(event("p2", "r", AlertState::raised), "{b}");
+  writer.active(event("p2", "r", AlertState::cleared), "{c}");
+  run();
+  redis.reply_ok_all();
+  writer.reconnected();
+  std::vector<std::string> rewritten;
+  for (const auto& c : redis.sent) {
+    rewritten.push_back(c.argv[0] + " " + c.argv[1] + " " + c.argv[3]);
+  }
+  std::sort(rewritten.begin(), rewritten.end());
+  EXPECT_EQ(rewritten, (std::vector<std::string>{"HSET vitalsd:active:p0 {restored}",
+                                                 "HSET vitalsd:active:p1 {a}"}));
+  redis.reply_ok_all();
+  writer.reconcile();
+  EXPECT_TRUE(redis.sent.empty()) << "written once per reconnect, not on every reconcile";
 }
 
 TEST_F(AlertStateWriterTest, StreamBacklogIsBoundedDroppingTheOldest) {
