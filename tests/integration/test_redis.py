@@ -194,7 +194,9 @@ def test_redis_outage_loses_no_mqtt_alert_and_the_stream_resumes(vitalsd, mqtt, 
 
 def test_a_flood_of_unknown_patients_reads_each_profile_once(vitalsd, mqtt, redis_server,
                                                              mosquitto):
-    d = start(vitalsd, redis_server, rules=HR_HIGH)
+    # A TTL far beyond the run: this is about one read per patient, and a slow
+    # (e.g. sanitizer) build can take longer than the default 30 s to get through.
+    d = start(vitalsd, redis_server, rules=HR_HIGH, redis={"profile_ttl": "1h"})
     r = redis_server.client()
     r.config_resetstat()
     patients, count = 20_000, 100_000
