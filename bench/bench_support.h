@@ -31,9 +31,10 @@ inline std::string patient_name(std::size_t i) {
   return buf;
 }
 
-// One message as vitals-pub sends it. Every `flap_every`-th reading of a
-// patient has SpO2 85 (breaches spo2_low high), the others 97, so with
-// for = 0s rules a known share of readings raises and clears alerts.
+// One message as vitals-pub sends it. One reading in `flap_every` has SpO2 85
+// (breaches spo2_low high), the others 97, staggered across patients so the
+// share holds however few rounds a large ward gets; with for = 0s rules each
+// breaching reading raises and the patient's next one clears.
 struct Message {
   std::string topic;
   std::string payload;
@@ -58,7 +59,7 @@ inline std::vector<Message> ward_messages(std::size_t patients, std::size_t coun
   for (std::size_t n = 0; n < count; ++n) {
     const std::size_t p = n % patients;
     const std::size_t round = n / patients;
-    const bool breach = flap_every != 0 && round % flap_every == flap_every - 1;
+    const bool breach = flap_every != 0 && (p + round) % flap_every == flap_every - 1;
     out.push_back({"vitals/" + patient_name(p),
                    payload_of(kStartMs + static_cast<std::int64_t>(round) * 1000, p,
                               breach ? 85 : 97)});
