@@ -154,9 +154,12 @@ class Bench:
         sub = harness.Process([self.ceiling_bin, "--broker", self.broker.uri, "--qos", s.qos,
                                "--count", s.count, "--timeout", self.timeout,
                                "--client-id", f"bench-ceiling-{self.run_id}"], name="ceiling_sub")
-        sub.wait_for_line("^subscribed$")
-        report = self.publish(s, "ceiling")
-        sub.wait(timeout=self.timeout)  # exits on its own at --count (or its --timeout)
+        try:
+            sub.wait_for_line("^subscribed$")
+            report = self.publish(s, "ceiling")
+            sub.wait(timeout=self.timeout)  # exits on its own at --count (or its --timeout)
+        finally:
+            sub.stop()  # by PID; a no-op once it has exited
         r = last_json(sub)
         start_ns = report["rate"]["first_send_ms"] * 1_000_000
         elapsed = (r["last_ns"] - start_ns) / 1e9
@@ -170,7 +173,11 @@ class Bench:
                                   "--timeout", self.timeout,
                                   "--client-id", f"bench-alerts-{self.run_id}"],
                                  name="alert_latency_sub")
-        alerts.wait_for_line("^subscribed$")
+        try:
+            alerts.wait_for_line("^subscribed$")
+        except AssertionError:
+            alerts.stop()
+            raise
         metrics_port = harness.free_port()
         config = self.workdir / f"vitalsd-{self.run_id}.toml"
         harness.write_toml(config, {
