@@ -59,8 +59,10 @@ class BatchQueue {
     if (closed_) return PushResult::closed;
     incoming_.push_back(item);
     depth_.store(incoming_.size(), std::memory_order_relaxed);
-    const bool wake =
-        consumer_waiting_ || (consumer_napping_ && incoming_.size() >= kNapWakeItems);
+    // A full queue wakes a napping consumer too: producers are about to wait on it.
+    const bool wake = consumer_waiting_ ||
+                      (consumer_napping_ && (incoming_.size() >= kNapWakeItems ||
+                                             (capacity_ > 0 && incoming_.size() >= capacity_)));
     lock.unlock();
     if (wake) not_empty_.notify_one();
     return waited ? PushResult::waited : PushResult::ok;

@@ -159,5 +159,23 @@ TEST(BatchQueue, GivenANappingConsumer_WhenManyItemsPileUp_ThenItIsWokenBeforeTh
   EXPECT_GT(consumer.get(), 0u);
 }
 
+TEST(BatchQueue, GivenANappingConsumer_WhenTheQueueFills_ThenItIsWokenForTheWaitingProducers) {
+  // Capacity below the early-wake count: "full" must wake it, or producers
+  // would wait out the whole (here: one minute) window.
+  BatchQueue<int> q(2, std::chrono::microseconds(60'000'000));
+  std::vector<int> batch;
+  q.push(0);
+  ASSERT_TRUE(q.pop_all(batch));
+  auto consumer = std::async(std::launch::async, [&] {
+    std::vector<int> got;
+    q.pop_all(got);
+    return got.size();
+  });
+  q.push(1);
+  q.push(2);  // now full
+  ASSERT_EQ(consumer.wait_for(kBound), std::future_status::ready);
+  EXPECT_GT(consumer.get(), 0u);
+}
+
 }  // namespace
 }  // namespace vitalsd
