@@ -280,6 +280,13 @@ def main():
     ap.add_argument("--timeout", type=float, default=300, help="bound on any single wait, s")
     args = ap.parse_args()
 
+    # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so the finally
+    # blocks stop every process this run started (they are in their own
+    # sessions and would otherwise outlive it).
+    def interrupted(signo, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupted)
+
     scenarios = [s for s in (quick_scenarios() if args.quick else full_scenarios())
                  if args.only in s.name]
     workdir = tempfile.mkdtemp(prefix="vitalsd-e2e-")
@@ -301,10 +308,10 @@ def main():
                 lost = True
     finally:
         bench.broker.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     print(f"# load average {os.getloadavg()[0]:.2f} at end", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
-    shutil.rmtree(workdir, ignore_errors=True)
     if lost:
         print("LOSS: a reading or alert was lost or rejected (see the last columns)")
         return 1
