@@ -206,11 +206,17 @@ void Analyzer::evaluate_thresholds(PatientState& p, const Reading& r) {
     ThresholdState& state = p.thresholds[i];
     const bool was_active = state.episode.active;
     const Severity was = state.episode.severity;
-    const EffectiveLevels levels = effective_levels(rule, [&](Severity s) {
-      return p.profile ? p.profile->override_for(rule.name, s) : std::nullopt;
-    });
+    // Most patients have no profile: judge against the rule's own levels
+    // without building a per-reading copy of them.
+    EffectiveLevels overridden;
+    std::span<const ThresholdLevel> levels = rule.levels;
+    if (p.profile) {
+      overridden = effective_levels(
+          rule, [&](Severity s) { return p.profile->override_for(rule.name, s); });
+      levels = overridden.view();
+    }
     const double value = r.vitals.get(rule.metric);
-    if (auto t = step_threshold(rule, levels.view(), state, value, r.ts_ms, ids_)) {
+    if (auto t = step_threshold(rule, levels, state, value, r.ts_ms, ids_)) {
       // A clear resets the state; the event needs the episode as it was.
       const Episode ep{.active = t->state != AlertState::cleared,
                        .acknowledged = false,

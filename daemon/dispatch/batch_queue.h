@@ -10,6 +10,16 @@
 // push() blocks while the queue holds `capacity` items: that is the
 // back-pressure that reaches the MQTT broker. An unbounded queue (capacity 0)
 // never blocks its producers.
+//
+// Coalesced wake-ups (optional `coalesce` window): under a steady stream the
+// consumer would otherwise be woken once per item, and each wake-up costs the
+// producer a futex call and often a context switch (measured: the largest
+// cost vitalsd added per reading at 10k readings/s). While items keep coming
+// (the last batch was taken less than 4 windows ago) an idle consumer naps
+// for one window instead, and producers leave it asleep unless
+// kNapWakeItems items pile up. An item therefore waits at most one window
+// longer than it would have; once the stream pauses, the consumer sleeps
+// until the first new item wakes it, as without coalescing.
 #pragma once
 
 #include <atomic>
@@ -17,6 +27,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 namespace vitalsd {
@@ -24,8 +35,9 @@ namespace vitalsd {
 template <class T>
 class BatchQueue {
  public:
-  // capacity 0 = unbounded.
-  explicit BatchQueue(std::size_t capacity) : capacity_(capacity) {
+  // capacity 0 = unbounded; coalesce 0 = wake the consumer for every item.
+  explicit BatchQueue(std::size_t capacity, std::chrono::microseconds coalesce = {})
+      : capacity_(capacity), coalesce_(coalesce) {
     if (capacity_ > 0) incoming_.reserve(capacity_);
   }
   BatchQueue(const BatchQueue&) = delete;
@@ -47,7 +59,10 @@ class BatchQueue {
     if (closed_) return PushResult::closed;
     incoming_.push_back(item);
     depth_.store(incoming_.size(), std::memory_order_relaxed);
-    const bool wake = consumer_waiting_;
+    // A full queue wakes a napping consumer too: producers are about to wait on it.
+    const bool wake = consumer_waiting_ ||
+                      (consumer_napping_ && (incoming_.size() >= kNapWakeItems ||
+                                             (capacity_ > 0 && incoming_.size() >= capacity_)));
     lock.unlock();
     if (wake) not_empty_.notify_one();
     return waited ? PushResult::waited : PushResult::ok;
@@ -62,6 +77,17 @@ class BatchQueue {
     batch.clear();
     std::unique_lock lock(mutex_);
     while (incoming_.empty() && !closed_ && !woken_) {
+      if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
+        const auto now = Clock::now();
+        if (coalesce_.count() > 0 && now - last_batch_at_ < 4 * coalesce_) {
+          consumer_napping_ = true;
+          const auto until = std::min(deadline, now + coalesce_);
+          const bool timed_out = not_empty_.wait_until(lock, until) == std::cv_status::timeout;
+          consumer_napping_ = false;
+          if (timed_out && until == deadline) break;
+          continue;
+        }
+      }
       consumer_waiting_ = true;
       const bool timed_out = not_empty_.wait_until(lock, deadline) == std::cv_status::timeout;
       consumer_waiting_ = false;
@@ -71,6 +97,7 @@ class BatchQueue {
     if (incoming_.empty()) return !closed_;
     batch.swap(incoming_);
     depth_.store(0, std::memory_order_relaxed);
+    if (coalesce_.count() > 0) last_batch_at_ = std::chrono::steady_clock::now();
     const bool wake_producers = producers_waiting_ > 0;
     lock.unlock();
     if (wake_producers) not_full_.notify_all();
@@ -82,7 +109,7 @@ class BatchQueue {
   void wake() {
     std::unique_lock lock(mutex_);
     woken_ = true;
-    const bool wake = consumer_waiting_;
+    const bool wake = consumer_waiting_ || consumer_napping_;
     lock.unlock();
     if (wake) not_empty_.notify_one();
   }
@@ -108,14 +135,20 @@ class BatchQueue {
   std::size_t depth() const { return depth_.load(std::memory_order_relaxed); }
 
  private:
+  // A napping consumer is woken early once this many items wait.
+  static constexpr std::size_t kNapWakeItems = 64;
+
   const std::size_t capacity_;
+  const std::chrono::microseconds coalesce_;
   mutable std::mutex mutex_;  // guards everything below except depth_
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
   std::vector<T> incoming_;
   bool closed_ = false;
   bool woken_ = false;
-  bool consumer_waiting_ = false;
+  bool consumer_waiting_ = false;  // asleep until the next item
+  bool consumer_napping_ = false;  // asleep until its coalescing window ends
+  std::chrono::steady_clock::time_point last_batch_at_{};
   int producers_waiting_ = 0;
   std::atomic<std::size_t> depth_{0};
 };

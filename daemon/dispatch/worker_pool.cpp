@@ -44,11 +44,17 @@ class WorkerPool::Requester final : public ProfileRequester {
   ProfileService& service_;
 };
 
+// How long a worker that is busy with a stream of readings may let new ones
+// wait before it looks again (BatchQueue's coalesced wake-ups): at most this
+// much added latency, in exchange for one wake-up per window instead of one
+// per reading.
+constexpr std::chrono::microseconds kWakeCoalescing{500};
+
 struct WorkerPool::Worker {
   Worker(std::size_t capacity, const Clock& clock, AlertSink& alerts,
          std::shared_ptr<const RuleSet> rules, std::uint64_t generation, WorkerStats& stats,
          std::unique_ptr<Requester> requester, const AnalyzerOptions& options)
-      : queue(capacity),
+      : queue(capacity, kWakeCoalescing),
         requester(std::move(requester)),
         analyzer(clock, alerts, std::move(rules), this->requester.get(), options),
         rules_generation(generation),

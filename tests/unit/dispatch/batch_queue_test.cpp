@@ -106,5 +106,76 @@ TEST(BatchQueue, ManyProducersOneConsumerLoseNothing) {
   for (int v = 0; v < 4 * kPerProducer; ++v) ASSERT_EQ(seen[v], 1) << v;
 }
 
+// Coalesced wake-ups: a consumer that has just taken a batch naps for the
+// window, and producers do not wake it for a single item. Whatever they push
+// must still arrive, in order, and wake() / close() must still cut a nap short.
+TEST(BatchQueue, GivenCoalescing_WhenItemsTrickleIn_ThenEachArrivesInOrder) {
+  BatchQueue<int> q(0, std::chrono::microseconds(2000));
+  constexpr int kItems = 300;
+  auto consumer = std::async(std::launch::async, [&] {
+    std::vector<int> all, batch;
+    const auto until = std::chrono::steady_clock::now() + kBound;
+    while (static_cast<int>(all.size()) < kItems && std::chrono::steady_clock::now() < until) {
+      q.pop_all(batch, std::chrono::steady_clock::now() + 100ms);
+      all.insert(all.end(), batch.begin(), batch.end());
+    }
+    return all;
+  });
+  for (int i = 0; i < kItems; ++i) {
+    q.push(i);
+    if (i % 10 == 0) std::this_thread::sleep_for(100us);  // a trickle, not one burst
+  }
+  ASSERT_EQ(consumer.wait_for(kBound), std::future_status::ready);
+  const std::vector<int> all = consumer.get();
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kItems));
+  for (int i = 0; i < kItems; ++i) ASSERT_EQ(all[i], i);
+}
+
+TEST(BatchQueue, GivenANappingConsumer_WhenClosed_ThenPopAllReturnsFalse) {
+  // A long window, so only close() can end the nap within the bound.
+  BatchQueue<int> q(0, std::chrono::microseconds(60'000'000));
+  std::vector<int> batch;
+  q.push(1);
+  ASSERT_TRUE(q.pop_all(batch));  // a batch was just taken: the next wait is a nap
+  auto consumer = std::async(std::launch::async, [&] { return q.pop_all(batch); });
+  ASSERT_EQ(consumer.wait_for(20ms), std::future_status::timeout) << "nothing to return yet";
+  q.close();
+  ASSERT_EQ(consumer.wait_for(kBound), std::future_status::ready);
+  EXPECT_FALSE(consumer.get());
+}
+
+TEST(BatchQueue, GivenANappingConsumer_WhenManyItemsPileUp_ThenItIsWokenBeforeTheWindowEnds) {
+  BatchQueue<int> q(0, std::chrono::microseconds(60'000'000));
+  std::vector<int> batch;
+  q.push(0);
+  ASSERT_TRUE(q.pop_all(batch));
+  auto consumer = std::async(std::launch::async, [&] {
+    std::vector<int> got;
+    q.pop_all(got);
+    return got.size();
+  });
+  for (int i = 0; i < 1000; ++i) q.push(i);  // well past the early-wake threshold
+  ASSERT_EQ(consumer.wait_for(kBound), std::future_status::ready);
+  EXPECT_GT(consumer.get(), 0u);
+}
+
+TEST(BatchQueue, GivenANappingConsumer_WhenTheQueueFills_ThenItIsWokenForTheWaitingProducers) {
+  // Capacity below the early-wake count: "full" must wake it, or producers
+  // would wait out the whole (here: one minute) window.
+  BatchQueue<int> q(2, std::chrono::microseconds(60'000'000));
+  std::vector<int> batch;
+  q.push(0);
+  ASSERT_TRUE(q.pop_all(batch));
+  auto consumer = std::async(std::launch::async, [&] {
+    std::vector<int> got;
+    q.pop_all(got);
+    return got.size();
+  });
+  q.push(1);
+  q.push(2);  // now full
+  ASSERT_EQ(consumer.wait_for(kBound), std::future_status::ready);
+  EXPECT_GT(consumer.get(), 0u);
+}
+
 }  // namespace
 }  // namespace vitalsd
