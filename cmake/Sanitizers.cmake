@@ -46,3 +46,10 @@ if(vitalsd_sanitizer_flags)
   add_compile_options(${vitalsd_sanitizer_flags})
   add_link_options(${vitalsd_sanitizer_flags})
 endif()
+
+if(VITALSD_SANITIZE STREQUAL "thread")
+  # Built-in suppressions for the uninstrumented Paho library (see the file);
+  # link_libraries() reaches every executable defined after this point.
+  add_library(vitalsd_tsan_suppressions OBJECT cmake/tsan_suppressions.cpp)
+  link_libraries(vitalsd_tsan_suppressions)
+endif()
