@@ -31,11 +31,6 @@ AlertStateWriter::AlertStateWriter(boost::asio::io_context& io, RedisCommands& r
       log_(log),
       options_(options) {}
 
-void AlertStateWriter::alert(const AlertEvent& e, std::string json) {
-  active(e, json);
-  stream(e, std::move(json));
-}
-
 void AlertStateWriter::stream(const AlertEvent& e, std::string json) {
   boost::asio::post(io_, [this, e, json = std::move(json)]() mutable {
     append(StreamEntry{std::move(json), e.patient.str(), e.rule.str(), alert_state_name(e.state)});

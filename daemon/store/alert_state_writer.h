@@ -14,7 +14,7 @@
 // An entry whose write timed out may have reached Redis and be appended
 // again: the stream is at-least-once; (id, state) identifies a transition.
 //
-// Threads: alert() and latest() from any thread (they post to the event
+// Threads: stream(), active() and latest() from any thread (they post to the event
 // loop); everything else on the event loop, except flush().
 #pragma once
 
@@ -52,8 +52,8 @@ class AlertStateWriter final : public AlertRecorder, public LatestSink {
   AlertStateWriter(boost::asio::io_context& io, RedisCommands& redis, const RedisConfig& config,
                    Metrics& metrics, spdlog::logger& log, Options options = {});
 
-  // Thread-safe. alert() is both: the stream entry and the active state.
-  void alert(const AlertEvent& event, std::string json);
+  // Thread-safe: the stream entry (at emission) and the active state (once
+  // the broker has the alert).
   void stream(const AlertEvent& event, std::string json);
   void active(const AlertEvent& event, std::string json);
   void emitted(const AlertEvent& event, const std::string& json) override { stream(event, json); }

@@ -36,31 +36,39 @@ class AlertStateWriterTest : public ::testing::Test {
     io.restart();
     io.poll();
   }
+
+  // What the notifier does with one transition: the stream entry when it is
+  // emitted, the active state once the broker has acknowledged it.
+  void record(const AlertEvent& e, const std::string& json) {
+    writer.emitted(e, json);
+    writer.delivered(e, json);
+  }
 };
 
 TEST_F(AlertStateWriterTest, TransitionGoesToActiveHashAndStream) {
-  writer.alert(event("p1", "spo2_low", AlertState::raised), "{json-raised}");
+  record(event("p1", "spo2_low", AlertState::raised), "{json-raised}");
   run();
   ASSERT_EQ(redis.sent.size(), 2u);
   EXPECT_EQ(redis.sent[0].argv,
-            (std::vector<std::string>{"HSET", "vitalsd:active:p1", "spo2_low", "{json-raised}"}));
-  EXPECT_EQ(redis.sent[1].argv,
             (std::vector<std::string>{"XADD", "vitalsd:alerts", "MAXLEN", "~", "1000000", "*",
                                       "json", "{json-raised}", "patient", "p1", "rule",
                                       "spo2_low", "state", "raised"}));
+  EXPECT_EQ(redis.sent[1].argv,
+            (std::vector<std::string>{"HSET", "vitalsd:active:p1", "spo2_low", "{json-raised}"}));
   redis.reply_ok_all();
-  writer.alert(event("p1", "spo2_low", AlertState::cleared), "{json-cleared}");
+  record(event("p1", "spo2_low", AlertState::cleared), "{json-cleared}");
   run();
-  EXPECT_EQ(redis.sent[0].argv,
+  ASSERT_EQ(redis.sent.size(), 2u);
+  EXPECT_EQ(redis.sent[1].argv,
             (std::vector<std::string>{"HDEL", "vitalsd:active:p1", "spo2_low"}));
 }
 
 TEST_F(AlertStateWriterTest, DuringAnOutageWritesAreParkedAndReconciledInOrder) {
-  writer.alert(event("p1", "r", AlertState::raised), "{a}");
+  record(event("p1", "r", AlertState::raised), "{a}");
   run();
   redis.fail_all();  // both the HSET and the XADD fail
   redis.is_up = false;
-  writer.alert(event("p1", "r", AlertState::escalated), "{b}");
+  record(event("p1", "r", AlertState::escalated), "{b}");
   run();
   ASSERT_EQ(redis.sent.size(), 1u) << "the active write is tried; the stream waits";
   redis.fail_all(RedisFailure::Kind::circuit_open);
@@ -82,13 +90,13 @@ TEST_F(AlertStateWriterTest, DuringAnOutageWritesAreParkedAndReconciledInOrder) 
 }
 
 TEST_F(AlertStateWriterTest, ANewerWriteSupersedesAParkedOne) {
-  writer.alert(event("p1", "r", AlertState::raised), "{a}");
+  record(event("p1", "r", AlertState::raised), "{a}");
   run();
-  redis.fail();           // HSET {a} fails and is parked
   redis.reply(FakeRedis::status("1"));  // XADD ok
-  writer.alert(event("p1", "r", AlertState::cleared), "{c}");
+  redis.fail();           // HSET {a} fails and is parked
+  record(event("p1", "r", AlertState::cleared), "{c}");
   run();
-  redis.reply_ok_all();   // HDEL and XADD ok
+  redis.reply_ok_all();   // XADD and HDEL ok
   writer.reconcile();
   EXPECT_TRUE(redis.sent.empty()) << "the parked HSET must not resurrect a cleared alert";
 }
@@ -101,8 +109,8 @@ TEST_F(AlertStateWriterTest, AReconnectWritesEveryActiveAlertAgain) {
   restored.rule = "r";
   restored.json = "{restored}";
   writer.seed_active({restored});
-  writer.alert(event("p1", "r", AlertState::raised), "{a}");
-  writer.alert(event("p2", "r", AlertState::raised), "{b}");
+  record(event("p1", "r", AlertState::raised), "{a}");
+  record(event("p2", "r", AlertState::raised), "{b}");
   writer.active(event("p2", "r", AlertState::cleared), "{c}");
   run();
   redis.reply_ok_all();
@@ -120,11 +128,11 @@ TEST_F(AlertStateWriterTest, AReconnectWritesEveryActiveAlertAgain) {
 }
 
 TEST_F(AlertStateWriterTest, StreamBacklogIsBoundedDroppingTheOldest) {
-  writer.alert(event("p1", "r", AlertState::raised), "{1}");
+  record(event("p1", "r", AlertState::raised), "{1}");
   run();
   redis.fail_all();
   for (int i = 2; i <= 5; ++i) {
-    writer.alert(event("p1", "r", AlertState::escalated), "{" + std::to_string(i) + "}");
+    record(event("p1", "r", AlertState::escalated), "{" + std::to_string(i) + "}");
     run();
     redis.fail_all();
   }
@@ -156,7 +164,7 @@ TEST_F(AlertStateWriterTest, LatestHashHoldsValuesTsAndNews2) {
 }
 
 TEST_F(AlertStateWriterTest, AnErrorReplyIsNotRetried) {
-  writer.alert(event("p1", "r", AlertState::raised), "{a}");
+  record(event("p1", "r", AlertState::raised), "{a}");
   run();
   redis.reply(FakeRedis::error("WRONGTYPE"));
   redis.reply(FakeRedis::error("WRONGTYPE"));
