@@ -101,6 +101,21 @@ def vm_hwm_mb(pid):
     return 0.0
 
 
+def histogram_quantile_ms(metrics, name, q):
+    """The upper bound (ms) of the bucket holding the q-quantile of a Prometheus
+    histogram, or None without observations. Bucket bounds are 1, 2.5, 5, 10,
+    25 ms...: a "<= bound" reading, coarse but taken inside vitalsd."""
+    buckets = sorted((float(k.split('le="')[1].split('"')[0]), v) for k, v in metrics.items()
+                     if k.startswith(name + "_bucket{"))
+    total = buckets[-1][1] if buckets else 0
+    if total == 0:
+        return None
+    for bound, count in buckets:
+        if count >= q * total:
+            return bound * 1000
+    return float("inf")
+
+
 def last_json(process):
     for line in reversed(process.lines("out")):
         if line.startswith("{"):
@@ -114,8 +129,9 @@ def progress(process):
 
 
 class Bench:
-    def __init__(self, build, workdir, timeout_s):
+    def __init__(self, build, workdir, timeout_s, pub_nagle=False):
         self.build = Path(build)
+        self.pub_nagle = pub_nagle
         self.workdir = Path(workdir)
         self.timeout = timeout_s
         self.pub_bin = self.build / "tools/vitals-pub/vitals-pub"
@@ -143,6 +159,8 @@ class Bench:
         argv = [self.pub_bin, "--broker", self.broker.uri, "--qos", s.qos, "--patients", s.patients,
                 "--rate", s.rate, "--count", s.count, "--seed", 2026, "--no-rules", "--quiet",
                 "--client-id", f"bench-pub-{self.run_id}", "--report", report]
+        if self.pub_nagle:
+            argv.append("--nagle")
         pub = harness.Process(argv, name="vitals-pub")
         code = pub.wait(timeout=self.timeout)
         if code != 0:
@@ -236,6 +254,10 @@ class Bench:
                 "cpu_s": cpu1 - cpu0, "rss_mb": hwm,
                 "alerts_published": published, "alerts_received": lat["received"],
                 "latency": lat, "pub_rate": report["rate"]["achieved"],
+                # vitalsd's own share of the alert latency: reading received
+                # (MQTT callback) -> alert PUBACKed by the broker.
+                "inside_p50_ms": histogram_quantile_ms(m, "vitalsd_alert_publish_seconds", 0.5),
+                "inside_p99_ms": histogram_quantile_ms(m, "vitalsd_alert_publish_seconds", 0.99),
                 "patients": int(m.get("vitalsd_patients_tracked", 0))}
 
 
@@ -251,6 +273,8 @@ def row(s, c, v):
     rate = "flat out" if s.rate == 0 else fmt_rate(s.rate)
     latency = (f"{lat['p50_ms']:.2f} / {lat['p99_ms']:.2f} / {lat['max_ms']:.2f} "
                f"({lat['sampled']:,})" if lat["sampled"] else "– (no alerts)")
+    split = (f"{lat['to_emitted_p99_ms']:.0f} / {lat['after_emitted_p99_ms']:.1f} / "
+             f"≤ {v['inside_p99_ms']:g}" if lat["sampled"] else "–")
     if c:
         c_per_m = c["cpu_s"] / max(c["received"], 1) * 1e6
         ceiling = (f"{fmt_rate(c['rate'])} | {fmt_rate(v['rate'])} | "
@@ -261,14 +285,15 @@ def row(s, c, v):
         ceiling = f"– | {fmt_rate(v['rate'])} | – | – | {per_m:.1f} | –"
         lost_c = "–"
     return (f"| {s.name} | {s.qos} | {rate} | {s.patients:,} | {ceiling} | "
-            f"{latency} | "
+            f"{latency} | {split} | "
             f"{v['rss_mb']:.1f} | {lost_r} / {lost_a} / {lost_c} |")
 
 
 HEADER = ("| scenario | QoS | rate asked | patients | ceiling /s | vitalsd /s | ratio | "
           "ceiling CPU s/M | vitalsd CPU s/M | CPU ratio | alert latency p50 / p99 / max ms (n) | "
+          "p99 ms: ts→emitted / emitted→received / in vitalsd | "
           "peak RSS MB | lost readings / alerts / ceiling |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def main():
@@ -277,6 +302,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="one small scenario per QoS (smoke)")
     ap.add_argument("--only", default="", help="run scenarios whose name contains this")
     ap.add_argument("--json", help="also write every number to this file")
+    ap.add_argument("--pub-nagle", action="store_true",
+                    help="vitals-pub with Nagle on (its --nagle), to see what that costs")
     ap.add_argument("--timeout", type=float, default=300, help="bound on any single wait, s")
     args = ap.parse_args()
 
@@ -290,7 +317,7 @@ def main():
     scenarios = [s for s in (quick_scenarios() if args.quick else full_scenarios())
                  if args.only in s.name]
     workdir = tempfile.mkdtemp(prefix="vitalsd-e2e-")
-    bench = Bench(args.build, workdir, args.timeout)
+    bench = Bench(args.build, workdir, args.timeout, pub_nagle=args.pub_nagle)
     results = []
     lost = False
     print(f"# vitalsd e2e bench: {os.cpu_count()} CPUs, load average "
