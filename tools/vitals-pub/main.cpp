@@ -249,6 +249,7 @@ int run(const vp::Options& o) {
     ms.cert_file = o.cert_file;
     ms.key_file = o.key_file;
     ms.max_inflight = o.max_inflight;
+    ms.nagle = o.nagle;
     auto p = vp::PahoPublisher::connect(ms);
     if (!p) {
       say(p.error());

@@ -211,6 +211,10 @@ Expected<Command, std::string> parse_command_line(std::span<const std::string_vi
       cmd.options.quiet = true;
       continue;
     }
+    if (arg == "--nagle") {
+      cmd.options.nagle = true;
+      continue;
+    }
     if (arg == "--no-rules") {
       cmd.options.no_rules = true;
       continue;
@@ -266,6 +270,10 @@ Broker:
   --topic-prefix P      readings go to P/<patient id> [vitals]
   --max-inflight N      per client: published but not yet delivered (QoS 0) or
                         acknowledged (QoS 1) messages; bounds memory [1000]
+  --nagle               leave Nagle's algorithm on, as Paho does. Off by
+                        default: one connection carries a whole ward, and at
+                        QoS 0 Nagle holds readings up to 40 ms for the broker's
+                        delayed ACK, a stall no single device would see
 
 Ward:
   --patients N          patients p-0001..p-N, each with device wb-NNNN [10]

@@ -26,6 +26,7 @@ struct Options {
   int qos = 1;                          // 0 or 1
   std::string topic_prefix = "vitals";  // readings go to <prefix>/<patient id>
   unsigned max_inflight = 1000;  // per client: messages published but not yet delivered/acked
+  bool nagle = false;            // leave Nagle's algorithm on (Paho's default); see tcp_nodelay.h
 
   // The ward.
   std::size_t patients = 10;

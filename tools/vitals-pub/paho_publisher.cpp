@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "mqtt/tls_probe.h"
+#include "tcp_nodelay.h"
 
 namespace vitals_pub {
 namespace {
@@ -90,6 +91,7 @@ vitalsd::Expected<std::unique_ptr<PahoPublisher>, std::string> PahoPublisher::co
                                              settings.uri, settings.connect_timeout.count()));
     }
     p->connected_ = true;
+    if (!settings.nagle) set_tcp_nodelay_on_open_sockets();
   } catch (const mqtt::exception& e) {
     return vitalsd::unexpected(fmt::format("cannot connect to {}: {}{}{}", settings.uri, e.what(),
                                            connack_meaning(e.get_return_code()),

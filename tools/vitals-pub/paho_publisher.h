@@ -27,6 +27,7 @@ struct MqttSettings {
   std::optional<std::string> password;
   std::string ca_file, cert_file, key_file;
   unsigned max_inflight = 1000;
+  bool nagle = false;  // false: TCP_NODELAY after connecting (tcp_nodelay.h)
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds delivery_timeout{30};  // for one token at the head of the window
 };

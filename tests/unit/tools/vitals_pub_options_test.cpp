@@ -105,6 +105,11 @@ TEST(VitalsPubOptions, PlanAndDropoutGap) {
   EXPECT_TRUE(parse({"--plan", "--rate", "0", "--count", "10"}).has_value());
 }
 
+TEST(VitalsPubOptions, NagleIsOffUnlessAskedFor) {
+  EXPECT_FALSE(parse({"--count", "1"})->options.nagle);
+  EXPECT_TRUE(parse({"--count", "1", "--nagle"})->options.nagle);
+}
+
 TEST(VitalsPubOptions, FlatOutDefaultsToTwoClients) {
   auto cmd = parse({"--rate", "0", "--count", "1"});
   ASSERT_TRUE(cmd.has_value());
@@ -193,7 +198,7 @@ TEST(VitalsPubOptions, HelpExplainsEveryOptionAndListsScenarios) {
                            "--clients",        "--max-inflight", "--client-id",   "--username",
                            "--password-file",  "--ca-file",      "--cert-file",   "--key-file",
                            "--report",         "--rules",        "--no-rules",    "--quiet",
-                           "--list-scenarios", "--plan",         "--dropout-gap", "sepsis",
+                           "--list-scenarios", "--plan",         "--dropout-gap", "--nagle",       "sepsis",
                            "hypoxia",          "opioid",         "bradycardia",   "copd",
                            "dropout",          "artefacts"}) {
     EXPECT_NE(help.find(word), std::string::npos) << word;
