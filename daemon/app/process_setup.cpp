@@ -1,6 +1,7 @@
 #include "app/process_setup.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,7 +9,10 @@
 
 namespace vitalsd {
 
+void keep_openssl_until_exit() { OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr); }
+
 bool prepare_process() {
+  keep_openssl_until_exit();
   std::signal(SIGPIPE, SIG_IGN);
   // open() returns the lowest free descriptor, so while one of 0..2 is
   // closed, opening /dev/null fills exactly that gap.

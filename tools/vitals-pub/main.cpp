@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/process_setup.h"
 #include "common/version.h"
 #include "expected_alerts.h"
 #include "options.h"
@@ -330,6 +331,7 @@ int run(const vp::Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  vitalsd::keep_openssl_until_exit();  // before Paho's threads exist
   std::vector<std::string_view> args(argv + 1, argv + argc);
   auto cmd = vp::parse_command_line(args);
   if (!cmd) {
