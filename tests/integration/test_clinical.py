@@ -70,7 +70,8 @@ def test_signal_lost_raises_after_silence_and_clears_on_the_next_reading(vitalsd
     assert (lost["rule"], lost["metric"], lost["state"], lost["severity"]) == \
         ("signal_lost", "none", "raised", "medium")
     assert lost["value"] is None and lost["reading_ts"] is None and lost["device"] is None
-    assert d.metric('vitalsd_active_alerts{severity="medium"}') == 1
+    # The worker sets its gauges after the batch that emitted the alert.
+    d.wait_metric('vitalsd_active_alerts{severity="medium"}', lambda v: v == 1)
     pub.publish("vitals/p-quiet", {"hr": 71, "device": "wb-q"})
     alerts = sub.wait_for(2, "alerts/p-quiet")
     assert alerts[1]["state"] == "cleared" and alerts[1]["id"] == lost["id"]

@@ -358,7 +358,9 @@ def test_a_subscriber_that_never_reads_does_not_stall_the_pipeline(vitalsd, mqtt
             pub.publish(f"vitals/n-{i}", {"ts": T0 + i, "hr": 140}, wait=False)
         d.wait_metric("vitalsd_readings_processed_total", lambda v: v == n, timeout=60)
         sub.wait_for(n, timeout=60)
-        assert d.metric("vitalsd_alert_publish_pending") == 0
+        # The broker forwards an alert to subscribers and PUBACKs it to vitalsd
+        # independently: the last acks may land just after `sub` has them all.
+        d.wait_metric("vitalsd_alert_publish_pending", lambda v: v == 0, timeout=30)
         # The stuck client was sent only a sliver of those alerts: the broker
         # held the rest for it, and nobody else waited.
         alert_bytes = sum(len(p) for _, p in sub.received("alerts/"))
