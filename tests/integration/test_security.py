@@ -274,8 +274,10 @@ def test_redis_auth_from_a_password_file(tmp_path, pki):
         (alert,) = sub.wait_for(1, "alerts/p-r")
         assert alert["severity"] == "low", "the profile in Redis was read (medium raised to 150)"
         r = redis_server.client()
+        # The stream entry and the active hash are separate writes: wait for both.
         wait_until(lambda: r.xlen("vitalsd:alerts") == 1, what="the alert in the Redis stream")
-        assert r.hget("vitalsd:active:p-r", "hr_high") is not None
+        wait_until(lambda: r.hget("vitalsd:active:p-r", "hr_high") is not None,
+                   what="the alert in vitalsd:active:p-r")
         assert d.stop() == 0
         assert_no_secret(d.process.output(), "vitalsd's debug log")
     finally:
