@@ -41,20 +41,16 @@ Analyzer::Analyzer(const Clock& clock, AlertSink& sink, std::shared_ptr<const Ru
       next_forget_ns_(clock.mono_ns() + kForgetEveryNs) {}
 
 Analyzer::PatientState& Analyzer::patient(const PatientId& id) {
-  auto it = patients_.find(id.view());
-  if (it == patients_.end()) {
-    it = patients_.try_emplace(id.str()).first;
-    it->second.id = id;
-    it->second.thresholds.resize(rules_->thresholds.size());
-    it->second.last_heard_ns = clock_.mono_ns();
+  auto [p, created] = patients_.find_or_create(id.view());
+  if (created) {
+    p->id = id;
+    p->thresholds.resize(rules_->thresholds.size());
+    p->last_heard_ns = clock_.mono_ns();
   }
-  return it->second;
+  return *p;
 }
 
-Analyzer::PatientState* Analyzer::find(std::string_view id) {
-  auto it = patients_.find(id);
-  return it == patients_.end() ? nullptr : &it->second;
-}
+Analyzer::PatientState* Analyzer::find(std::string_view id) { return patients_.find(id); }
 
 // ---- Readings and profiles -------------------------------------------------
 
@@ -159,11 +155,11 @@ void Analyzer::invalidate_profile(std::string_view id) {
 
 void Analyzer::invalidate_all_profiles() {
   const std::int64_t now = clock_.mono_ns();
-  for (auto& [key, p] : patients_) {
-    if (p.profile_status != ProfileStatus::known) continue;
+  patients_.for_each([now](PatientState& p) {
+    if (p.profile_status != ProfileStatus::known) return;
     p.profile_expires_ns = now;
     if (p.profile_request_pending) p.refetch_after_answer = true;
-  }
+  });
 }
 
 void Analyzer::apply_profile(PatientState& p, std::shared_ptr<const PatientProfile> profile) {
@@ -333,17 +329,17 @@ void Analyzer::sweep_signal_lost() {
 
 void Analyzer::forget_idle_patients() {
   const std::int64_t before = clock_.mono_ns() - to_ns(options_.forget_idle_after);
-  for (auto it = patients_.begin(); it != patients_.end();) {
-    PatientState& p = it->second;
-    const bool idle = p.last_heard_ns <= before && !p.any_active() && p.held.empty() &&
-                      p.profile_status != ProfileStatus::waiting && !p.profile_request_pending;
-    if (!idle) {
-      ++it;
-      continue;
+  std::vector<PatientState*> idle;
+  patients_.for_each([&](PatientState& p) {
+    if (p.last_heard_ns <= before && !p.any_active() && p.held.empty() &&
+        p.profile_status != ProfileStatus::waiting && !p.profile_request_pending) {
+      idle.push_back(&p);
     }
-    watch_.unlink(p);
-    if (p.dirty) std::erase(dirty_, &p);
-    it = patients_.erase(it);
+  });
+  for (PatientState* p : idle) {
+    watch_.unlink(*p);
+    if (p->dirty) std::erase(dirty_, p);
+    patients_.erase(p->id.view());
   }
 }
 
@@ -396,7 +392,7 @@ void Analyzer::restore_last_ts(const PatientId& id, std::int64_t ts_ms) {
 
 void Analyzer::set_rules(std::shared_ptr<const RuleSet> rules) {
   const std::shared_ptr<const RuleSet> old = std::exchange(rules_, std::move(rules));
-  for (auto& [key, p] : patients_) {
+  patients_.for_each([&](PatientState& p) {
     std::vector<ThresholdState> remapped(rules_->thresholds.size());
     for (std::size_t i = 0; i < old->thresholds.size(); ++i) {
       const ThresholdRule& old_rule = old->thresholds[i];
@@ -429,7 +425,7 @@ void Analyzer::set_rules(std::shared_ptr<const RuleSet> rules) {
             {.reason = ClearReason::rule_removed});
       watch_.unlink(p);
     }
-  }
+  });
 }
 
 // ---- Transitions --------------------------------------------------------------

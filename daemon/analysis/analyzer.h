@@ -14,7 +14,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "analysis/alert_event.h"
@@ -22,6 +21,7 @@
 #include "analysis/episode.h"
 #include "analysis/latest_vitals.h"
 #include "analysis/news2_evaluator.h"
+#include "analysis/patient_table.h"
 #include "analysis/patient_profile.h"
 #include "analysis/profile_requester.h"
 #include "analysis/rule_set.h"
@@ -154,12 +154,6 @@ class Analyzer {
     bool any_active() const;
   };
 
-  // Heterogeneous lookup: finding a patient by string_view does not allocate.
-  struct IdHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
   // What an emitted alert says beyond the episode itself.
   struct Detail {
     const Reading* cause = nullptr;  // the reading behind the transition, if any
@@ -206,8 +200,8 @@ class Analyzer {
   const AnalyzerOptions options_;
   const ProfilePolicy& policy_ = options_.profiles;
   AlertIdGenerator ids_;
-  // unordered_map never moves its elements, so the raw pointers below stay valid.
-  std::unordered_map<std::string, PatientState, IdHash, std::equal_to<>> patients_;
+  // States never move, so the raw pointers below stay valid.
+  PatientTable<PatientState> patients_;
   SignalWatch watch_;
   std::vector<PatientState*> holding_;  // patients with held readings
   std::vector<PatientState*> dirty_;    // patients whose latest changed (export_latest only)

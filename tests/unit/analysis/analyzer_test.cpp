@@ -88,6 +88,40 @@ TEST_F(AnalyzerTest, CountsActiveAlertsBySeverity) {
   EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 0, 0}));
 }
 
+TEST_F(AnalyzerTest, ForgetsIdlePatientsButNeverOneWithAnActiveAlert) {
+  Analyzer a(clock, sink, rules_with({spo2_low()}), nullptr,
+             AnalyzerOptions{.forget_idle_after = 10min});
+  // 2,000 patients: every other one keeps an alert open, so the forgotten
+  // ones leave holes all over the patient index.
+  constexpr int kPatients = 2000;
+  auto id = [](int i) { return "p-" + std::to_string(i); };
+  for (int i = 0; i < kPatients; ++i) {
+    a.on_reading(make_reading(id(i), 1000, {{Vital::spo2, i % 2 == 0 ? 89.0 : 97.0}}));
+  }
+  ASSERT_EQ(a.active_alerts(), (ActiveAlertCounts{0, kPatients / 2, 0}));
+  clock.advance(9min);
+  a.on_tick();
+  EXPECT_EQ(a.patient_count(), std::size_t{kPatients}) << "not idle for 10 minutes yet";
+  clock.advance(2min);
+  a.on_tick();
+  EXPECT_EQ(a.patient_count(), std::size_t{kPatients / 2});
+
+  // The ones kept are found again: their alert clears under its own id.
+  const std::vector<AlertEvent> raised = sink.events();
+  for (int i = 0; i < kPatients; i += 2) a.on_reading(make_reading(id(i), 2000, {{Vital::spo2, 97}}));
+  const std::vector<AlertEvent> all = sink.events();
+  ASSERT_EQ(all.size(), raised.size() + kPatients / 2);
+  for (int i = 0; i < kPatients / 2; ++i) {
+    const AlertEvent& cleared = all[raised.size() + static_cast<std::size_t>(i)];
+    EXPECT_EQ(cleared.state, AlertState::cleared);
+    EXPECT_EQ(cleared.id, raised[static_cast<std::size_t>(i)].id) << cleared.patient.view();
+  }
+  // A forgotten one that comes back starts afresh.
+  a.on_reading(make_reading(id(1), 3000, {{Vital::spo2, 89}}));
+  EXPECT_EQ(sink.summary().back(), "p-1:spo2_low:raised:medium");
+  EXPECT_EQ(a.patient_count(), std::size_t{kPatients / 2 + 1});
+}
+
 TEST_F(AnalyzerTest, ReloadKeepsStateOfRulesThatKeepTheirName) {
   Analyzer a(clock, sink, rules_with({spo2_low(), hr_high()}));
   a.on_reading(make_reading("p1", 1, {{Vital::spo2, 89}}));
