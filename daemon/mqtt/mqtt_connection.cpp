@@ -39,13 +39,16 @@ std::string_view connect_failure_meaning(int rc) {
 }
 
 // Logs a failed first connect (Paho keeps retrying in the background) and
-// hands its return code on.
+// hands its return code on; silent once the connection is stopped (the
+// attempt can end after stop()).
 class ConnectFailureLogger final : public mqtt::iaction_listener {
  public:
-  ConnectFailureLogger(spdlog::logger& log, std::string what, std::function<void(int)> then)
-      : log_(log), what_(std::move(what)), then_(std::move(then)) {}
+  ConnectFailureLogger(spdlog::logger& log, std::string what, const std::atomic<bool>& stopped,
+                       std::function<void(int)> then)
+      : log_(log), what_(std::move(what)), stopped_(stopped), then_(std::move(then)) {}
   void on_success(const mqtt::token&) override {}
   void on_failure(const mqtt::token& tok) override {
+    if (stopped_) return;
     log_.warn("{}: first connect failed: {} (code {}); retrying in the background", what_,
               connect_failure_meaning(tok.get_return_code()), tok.get_return_code());
     then_(tok.get_return_code());
@@ -54,6 +57,7 @@ class ConnectFailureLogger final : public mqtt::iaction_listener {
  private:
   spdlog::logger& log_;
   const std::string what_;
+  const std::atomic<bool>& stopped_;
   const std::function<void(int)> then_;
 };
 
@@ -128,7 +132,10 @@ MqttConnection::MqttConnection(const MqttConfig& config, MqttConnectionOptions o
   // what must survive a restart lives in the broker session and in Redis.
   client_ = std::make_unique<mqtt::async_client>(paho_uri(config_.uri), options_.client_id, create,
                                                  nullptr);
+  // Every callback is ignored once stop() began: Paho may still finish a
+  // connect attempt after it (see stop()).
   client_->set_connected_handler([this](const std::string&) {
+    if (stopped_) return;
     const bool reconnect = ever_connected_.exchange(true);
     connected_ = true;
     log_.info("mqtt {}: {} to {}", options_.client_id, reconnect ? "reconnected" : "connected",
@@ -137,12 +144,13 @@ MqttConnection::MqttConnection(const MqttConfig& config, MqttConnectionOptions o
   });
   client_->set_connection_lost_handler([this](const std::string& cause) {
     connected_ = false;
+    if (stopped_) return;
     log_.warn("mqtt {}: connection lost ({}); reconnecting", options_.client_id,
               cause.empty() ? "no reason given" : cause);
     if (on_lost_) on_lost_();
   });
   client_->set_message_callback([this](mqtt::const_message_ptr msg) {
-    if (on_message_) on_message_(msg->get_topic(), msg->get_payload_str(), msg->is_duplicate());
+    if (!stopped_ && on_message_) on_message_(msg->get_topic(), msg->get_payload_str(), msg->is_duplicate());
   });
 }
 
@@ -177,7 +185,7 @@ void MqttConnection::start() {
   static_assert(kMinRetry < kMaxRetry);
   const mqtt::connect_options opts = make_connect_options(config_, options_);
   connect_failure_ = std::make_unique<ConnectFailureLogger>(
-      log_, "mqtt " + options_.client_id + " to " + config_.uri, [this](int rc) {
+      log_, "mqtt " + options_.client_id + " to " + config_.uri, stopped_, [this](int rc) {
         if (rc == MQTTASYNC_FAILURE) explain_tls_failure();
       });
   try {
@@ -214,7 +222,17 @@ void MqttConnection::stop(std::chrono::milliseconds timeout) {
   } catch (const mqtt::exception& e) {
     log_.debug("mqtt {}: disconnect: {}", options_.client_id, e.what());
   }
-  client_->disable_callbacks();  // no message or connection callback after stop()
+  // No message or connection callback after stop(). Paho refuses while a
+  // connect attempt is still in flight (a broker that accepted TCP but has
+  // not answered yet): the attempt then runs on and the callbacks above
+  // ignore what it brings, since stopped_ is set. Never throws: stop() runs
+  // during shutdown and in the destructor.
+  try {
+    client_->disable_callbacks();
+  } catch (const mqtt::exception& e) {
+    log_.debug("mqtt {}: callbacks stay registered (a connect attempt is in flight): {}",
+               options_.client_id, e.what());
+  }
   connected_ = false;
 }
 

@@ -459,4 +459,7 @@ class Vitalsd:
 
     def stop(self, signo=signal.SIGTERM, timeout=DEFAULT_TIMEOUT):
         code = self.process.stop(signo, timeout)
+        if code != 0:  # pytest shows a failed test's stdout: say why it exited so
+            print(f"vitalsd exited {code}; its last log lines:\n"
+                  + "\n".join(self.process.lines()[-30:]))
         return code

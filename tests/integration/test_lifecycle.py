@@ -171,3 +171,30 @@ def test_starts_before_the_broker_and_connects_when_it_comes_up(tmp_path):
     finally:
         if d.process.alive():
             d.process.kill()
+
+
+def test_sigterm_while_the_broker_has_not_answered_connect_exits_cleanly(tmp_path):
+    # A broker that accepts TCP and never sends CONNACK keeps Paho's first
+    # connect attempts in flight. Paho refuses to change callbacks then, and
+    # that refusal once escaped shutdown as an exception (std::terminate).
+    import socket
+    from harness import Vitalsd
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    silent.settimeout(30)
+    accepted = []
+    d = Vitalsd(tmp_path, silent.getsockname()[1], rules_text=HR_HIGH, wait_ready=False)
+    try:
+        for _ in range(2):  # the subscribing and the publishing connection
+            conn, _ = silent.accept()
+            accepted.append(conn)
+            conn.settimeout(30)
+            assert conn.recv(1) == b"\x10", "an MQTT CONNECT, never answered"
+        assert d.stop(timeout=30) == 0, d.process.output()
+    finally:
+        for conn in accepted:
+            conn.close()
+        silent.close()
+        if d.process.alive():
+            d.process.kill()
