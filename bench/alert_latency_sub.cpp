@@ -29,12 +29,6 @@ std::optional<std::int64_t> ts_field_ms(std::string_view json, std::string_view 
   return vitalsd::parse_rfc3339_ms(json.substr(start, end - start));
 }
 
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(i, sorted.size() - 1)];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -11,7 +11,8 @@ command twice against a private mosquitto on a loopback port:
      bench/alert_latency_sub on alerts/#.
 
 and reports sustained readings/s, vitalsd's rate as a share of the ceiling's,
-alert latency (reading ts -> alert received) p50/p99/max, CPU seconds per
+alert latency (reading ts -> alert received) p50/p99/max next to the ceiling
+subscriber's own delivery latency (reading ts -> received), CPU seconds per
 million readings for both, vitalsd's peak RSS (VmHWM), and lost readings and
 alerts (sent - processed, published - received; must be 0).
 
@@ -183,7 +184,8 @@ class Bench:
         elapsed = (r["last_ns"] - start_ns) / 1e9
         return {"sent": report["sent_total"], "received": r["received"],
                 "rate": r["received"] / elapsed if elapsed > 0 else 0.0,
-                "cpu_s": r["cpu_s"], "pub_rate": report["rate"]["achieved"]}
+                "cpu_s": r["cpu_s"], "pub_rate": report["rate"]["achieved"],
+                "latency": {k: r[k] for k in ("sampled", "p50_ms", "p99_ms", "max_ms")}}
 
     def run_vitalsd(self, s):
         self.run_id += 1
@@ -281,19 +283,22 @@ def row(s, c, v):
                    f"{v['rate'] / c['rate'] * 100:.1f}% | {c_per_m:.1f} | {per_m:.1f} | "
                    f"{per_m / c_per_m:.2f}x")
         lost_c = c["sent"] - c["received"]
+        cl = c["latency"]
+        floor = f"{cl['p50_ms']:.2f} / {cl['p99_ms']:.2f}" if cl["sampled"] else "–"
     else:
         ceiling = f"– | {fmt_rate(v['rate'])} | – | – | {per_m:.1f} | –"
         lost_c = "–"
+        floor = "–"
     return (f"| {s.name} | {s.qos} | {rate} | {s.patients:,} | {ceiling} | "
-            f"{latency} | {split} | "
+            f"{latency} | {floor} | {split} | "
             f"{v['rss_mb']:.1f} | {lost_r} / {lost_a} / {lost_c} |")
 
 
 HEADER = ("| scenario | QoS | rate asked | patients | ceiling /s | vitalsd /s | ratio | "
           "ceiling CPU s/M | vitalsd CPU s/M | CPU ratio | alert latency p50 / p99 / max ms (n) | "
-          "p99 ms: ts→emitted / emitted→received / in vitalsd | "
+          "ceiling delivery p50 / p99 ms | p99 ms: ts→emitted / emitted→received / in vitalsd | "
           "peak RSS MB | lost readings / alerts / ceiling |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def main():

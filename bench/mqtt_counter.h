@@ -11,6 +11,7 @@
 #include <mqtt/async_client.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -22,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace vitalsd::bench {
 
@@ -143,6 +145,13 @@ inline CountResult run_counter(
   } catch (const mqtt::exception&) {
   }
   return r;
+}
+
+// The p-quantile (0..1) of an ascending vector, nearest rank; 0 if empty.
+inline double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)];
 }
 
 }  // namespace vitalsd::bench

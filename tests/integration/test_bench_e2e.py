@@ -37,6 +37,9 @@ def test_quick_bench_loses_nothing(tmp_path):
         assert v["alerts_published"] > 0, "the flapping rule should have raised alerts"
         assert v["alerts_received"] == v["alerts_published"]
         assert v["latency"]["sampled"] > 0
+        # the ceiling sampled 1 reading in 32 for its own delivery latency
+        assert c["latency"]["sampled"] == (c["received"] + 31) // 32
+        assert 0 <= c["latency"]["p50_ms"] <= c["latency"]["p99_ms"]
         # vitalsd's own histogram (receive -> PUBACK) counted those alerts too
         assert v["inside_p50_ms"] is not None and v["inside_p50_ms"] <= v["inside_p99_ms"]
     assert "| quick-qos1-2k |" in run.stdout
