@@ -130,9 +130,10 @@ def progress(process):
 
 
 class Bench:
-    def __init__(self, build, workdir, timeout_s, pub_nagle=False):
+    def __init__(self, build, workdir, timeout_s, pub_nagle=False, workers=0):
         self.build = Path(build)
         self.pub_nagle = pub_nagle
+        self.workers = workers
         self.workdir = Path(workdir)
         self.timeout = timeout_s
         self.pub_bin = self.build / "tools/vitals-pub/vitals-pub"
@@ -204,7 +205,7 @@ class Bench:
             "mqtt": {"uri": self.broker.uri, "client_id": f"bench-vitalsd-{self.run_id}",
                      "qos": s.qos},
             "redis": {"enabled": False},
-            "pipeline": {"workers": 0, "shutdown_timeout": "30s"},
+            "pipeline": {"workers": self.workers, "shutdown_timeout": "30s"},
             "metrics": {"listen": f"127.0.0.1:{metrics_port}"},
             "log": {"level": "info"},
             "rules": {"path": str(self.rules if s.flap else self.shipped_rules)},
@@ -309,6 +310,8 @@ def main():
     ap.add_argument("--json", help="also write every number to this file")
     ap.add_argument("--pub-nagle", action="store_true",
                     help="vitals-pub with Nagle on (its --nagle), to see what that costs")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="vitalsd's pipeline.workers (default 0: one per core)")
     ap.add_argument("--timeout", type=float, default=300, help="bound on any single wait, s")
     args = ap.parse_args()
 
@@ -322,7 +325,8 @@ def main():
     scenarios = [s for s in (quick_scenarios() if args.quick else full_scenarios())
                  if args.only in s.name]
     workdir = tempfile.mkdtemp(prefix="vitalsd-e2e-")
-    bench = Bench(args.build, workdir, args.timeout, pub_nagle=args.pub_nagle)
+    bench = Bench(args.build, workdir, args.timeout, pub_nagle=args.pub_nagle,
+                  workers=args.workers)
     results = []
     lost = False
     print(f"# vitalsd e2e bench: {os.cpu_count()} CPUs, load average "
