@@ -132,8 +132,10 @@ MqttConnection::MqttConnection(const MqttConfig& config, MqttConnectionOptions o
   // what must survive a restart lives in the broker session and in Redis.
   client_ = std::make_unique<mqtt::async_client>(paho_uri(config_.uri), options_.client_id, create,
                                                  nullptr);
-  // Every callback is ignored once stop() began: Paho may still finish a
-  // connect attempt after it (see stop()).
+  // Connection callbacks are ignored once stop() began: Paho may still finish
+  // a connect attempt after it (see stop()). Messages are not: one that
+  // arrives while stop() disconnects is still handed on, because Paho
+  // acknowledges it to the broker either way and dropping it would lose it.
   client_->set_connected_handler([this](const std::string&) {
     if (stopped_) return;
     const bool reconnect = ever_connected_.exchange(true);
@@ -150,7 +152,7 @@ MqttConnection::MqttConnection(const MqttConfig& config, MqttConnectionOptions o
     if (on_lost_) on_lost_();
   });
   client_->set_message_callback([this](mqtt::const_message_ptr msg) {
-    if (!stopped_ && on_message_) on_message_(msg->get_topic(), msg->get_payload_str(), msg->is_duplicate());
+    if (on_message_) on_message_(msg->get_topic(), msg->get_payload_str(), msg->is_duplicate());
   });
 }
 
@@ -224,9 +226,9 @@ void MqttConnection::stop(std::chrono::milliseconds timeout) {
   }
   // No message or connection callback after stop(). Paho refuses while a
   // connect attempt is still in flight (a broker that accepted TCP but has
-  // not answered yet): the attempt then runs on and the callbacks above
-  // ignore what it brings, since stopped_ is set. Never throws: stop() runs
-  // during shutdown and in the destructor.
+  // not answered yet): the attempt then runs on, and the connection
+  // callbacks above ignore it since stopped_ is set. Never throws: stop()
+  // runs during shutdown and in the destructor.
   try {
     client_->disable_callbacks();
   } catch (const mqtt::exception& e) {
