@@ -11,6 +11,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "analysis/alert_id.h"
 #include "common/bounded_string.h"
 #include "common/patient_id.h"
 #include "common/vitals.h"
@@ -36,8 +37,6 @@ constexpr std::string_view clear_reason_name(ClearReason r) {
   return names[static_cast<std::size_t>(r)];
 }
 
-inline constexpr std::size_t kAlertIdLength = 32;  // 128 random bits in hex
-using AlertId = BoundedString<kAlertIdLength>;
 inline constexpr std::size_t kMaxRuleNameLength = 64;
 using RuleName = BoundedString<kMaxRuleNameLength>;
 

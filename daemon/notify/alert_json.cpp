@@ -29,7 +29,7 @@ void encode_alert_json(const AlertEvent& e, std::string& out) {
   out.clear();
   out += '{';
   append_key(out, "id");
-  append_string(out, e.id.view());
+  append_string(out, e.id.hex().view());
   out += ',';
   append_key(out, "patient");
   append_string(out, e.patient.view());

@@ -95,7 +95,7 @@ void Notifier::completed(const AlertEvent& e, bool delivered) {
       if (failure_log_.admit(0, &suppressed)) {
         log_.warn("alert {} ({} {} for {}) not acknowledged by the broker; publishing it again "
                   "[{} more such failures since last logged]",
-                  e.id.view(), e.rule.view(), alert_state_name(e.state), e.patient.view(),
+                  e.id.hex().view(), e.rule.view(), alert_state_name(e.state), e.patient.view(),
                   suppressed);
       }
       if (!give_up_) failed_.push_back(e);

@@ -15,11 +15,16 @@ std::optional<DecodedActiveAlert> decode_active_alert(std::string_view json,
     *problem = "not valid JSON";
     return std::nullopt;
   }
-  std::string_view id, severity, state;
-  if (doc["id"].get(id) != simdjson::SUCCESS || id.size() != kAlertIdLength ||
+  std::string_view id_text, severity, state;
+  if (doc["id"].get(id_text) != simdjson::SUCCESS ||
       doc["severity"].get(severity) != simdjson::SUCCESS ||
       doc["state"].get(state) != simdjson::SUCCESS) {
     *problem = "missing id, severity or state";
+    return std::nullopt;
+  }
+  const std::optional<AlertId> id = AlertId::parse(id_text);
+  if (!id) {
+    *problem = "id is not 32 lowercase hex characters";
     return std::nullopt;
   }
   const std::optional<Severity> sev = parse_severity(severity);
@@ -36,7 +41,7 @@ std::optional<DecodedActiveAlert> decode_active_alert(std::string_view json,
   return DecodedActiveAlert{Episode{.active = true,
                                     .acknowledged = state == "acknowledged",
                                     .severity = *sev,
-                                    .id = AlertId(id)},
+                                    .id = *id},
                             std::string(metric)};
 }
 

@@ -488,7 +488,7 @@ TEST_F(AnalyzerProfileTest, InvalidationRefetchesAtOnce) {
 
 TEST_F(AnalyzerProfileTest, RestoredAlertIsNotRaisedAgainAndClearsUnderItsId) {
   const Episode standing{.active = true, .acknowledged = false, .severity = Severity::medium,
-                         .id = AlertId("00000000000000000000000000000042")};
+                         .id = *AlertId::parse("00000000000000000000000000000042")};
   ASSERT_TRUE(a.restore_alert(PatientId("p"), "spo2_low", "spo2", standing));
   EXPECT_EQ(a.active_alerts(), (ActiveAlertCounts{0, 1, 0}));
   a.on_reading(make_reading("p", 1, {{Vital::spo2, 89}}));
@@ -502,7 +502,7 @@ TEST_F(AnalyzerProfileTest, RestoredAlertIsNotRaisedAgainAndClearsUnderItsId) {
 
 TEST_F(AnalyzerProfileTest, RestoredAlertOfARemovedRuleIsCleared) {
   const Episode standing{.active = true, .acknowledged = false, .severity = Severity::low,
-                         .id = AlertId("00000000000000000000000000000043")};
+                         .id = *AlertId::parse("00000000000000000000000000000043")};
   EXPECT_FALSE(a.restore_alert(PatientId("p"), "rule_gone", "hr", standing));
   ASSERT_EQ(sink.events().size(), 1u);
   EXPECT_EQ(sink.events()[0].state, AlertState::cleared);
@@ -625,7 +625,7 @@ TEST_F(AnalyzerSeamTest, RestoredBuiltInAlertOfASwitchedOffRuleIsCleared) {
   no_news2->news2.enabled = false;
   Analyzer b{clock, sink, no_news2};
   const Episode standing{.active = true, .acknowledged = false, .severity = Severity::high,
-                         .id = AlertId("00000000000000000000000000000077")};
+                         .id = *AlertId::parse("00000000000000000000000000000077")};
   EXPECT_FALSE(b.restore_alert(PatientId("p"), "news2", "news2", standing));
   ASSERT_EQ(sink.events().size(), 1u);
   EXPECT_EQ(sink.events()[0].reason, ClearReason::rule_removed);

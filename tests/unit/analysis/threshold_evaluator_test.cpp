@@ -180,14 +180,5 @@ TEST(ThresholdEvaluator, OverriddenLevelsApply) {
   EXPECT_EQ(t->threshold, 80);
 }
 
-TEST(AlertIdGenerator, Makes32HexCharsAndDoesNotRepeat) {
-  AlertIdGenerator ids;
-  const AlertId a = ids.next();
-  const AlertId b = ids.next();
-  EXPECT_EQ(a.size(), 32u);
-  EXPECT_NE(a, b);
-  for (char c : a.view()) EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
-}
-
 }  // namespace
 }  // namespace vitalsd

@@ -7,7 +7,7 @@ namespace {
 
 AlertEvent sample() {
   AlertEvent e;
-  e.id = AlertId("a1b2c3d4e5f60718293a4b5c6d7e8f90");
+  e.id = *AlertId::parse("a1b2c3d4e5f60718293a4b5c6d7e8f90");
   e.patient = PatientId("p-001");
   e.rule = RuleName("spo2_low");
   e.metric = "spo2";

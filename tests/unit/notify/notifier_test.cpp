@@ -20,7 +20,7 @@ using testing::FakePublisher;
 
 AlertEvent alert(std::string_view patient, AlertState state) {
   AlertEvent e;
-  e.id = AlertId("0123456789abcdef0123456789abcdef");
+  e.id = *AlertId::parse("0123456789abcdef0123456789abcdef");
   e.patient = PatientId(patient);
   e.rule = RuleName("spo2_low");
   e.metric = "spo2";

@@ -16,7 +16,7 @@ using testing::FakeRedis;
 
 AlertEvent event(std::string_view patient, std::string_view rule, AlertState state) {
   AlertEvent e;
-  e.id = AlertId("0123456789abcdef0123456789abcdef");
+  e.id = *AlertId::parse("0123456789abcdef0123456789abcdef");
   e.patient = PatientId(patient);
   e.rule = RuleName(rule);
   e.state = state;

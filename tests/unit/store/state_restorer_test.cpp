@@ -44,7 +44,7 @@ TEST(StateRestorer, ReadsActiveAlertsAndLastReadingTimes) {
   EXPECT_TRUE(a.episode.active);
   EXPECT_TRUE(a.episode.acknowledged);
   EXPECT_EQ(a.episode.severity, Severity::medium);
-  EXPECT_EQ(a.episode.id, "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+  EXPECT_EQ(a.episode.id.hex().view(), "a1b2c3d4e5f60718293a4b5c6d7e8f90");
   EXPECT_EQ(result->problems.size(), 1u) << "the unreadable hr_high entry is reported";
   ASSERT_EQ(result->last_ts.size(), 1u);
   EXPECT_EQ(result->last_ts[0].second, 1'795'255'200'123);
@@ -64,6 +64,9 @@ TEST(StateRestorer, DecodesActiveAlertJson) {
   std::string problem;
   EXPECT_TRUE(decode_active_alert(kActiveJson, &problem));
   EXPECT_FALSE(decode_active_alert(R"({"id":"short","severity":"low","state":"raised"})", &problem));
+  EXPECT_FALSE(decode_active_alert(
+      R"({"id":"A1B2C3D4E5F60718293A4B5C6D7E8F90","severity":"low","state":"raised"})", &problem));
+  EXPECT_EQ(problem, "id is not 32 lowercase hex characters");
   EXPECT_FALSE(decode_active_alert(
       R"({"id":"a1b2c3d4e5f60718293a4b5c6d7e8f90","severity":"low","state":"cleared"})", &problem));
 }
