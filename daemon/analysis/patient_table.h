@@ -35,24 +35,17 @@ class PatientTable {
 
   std::size_t size() const { return size_; }
 
-  T* find(std::string_view id) const {
-    if (size_ == 0) return nullptr;
-    const std::size_t h = Hash{}(id);
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.state == nullptr) return nullptr;
-      if (s.hash == h && s.state->id.view() == id) return s.state;
-    }
-  }
+  T* find(std::string_view id) const { return find(id, Hash{}(id)); }
 
   // The state for `id`, and true if it was created just now (default-
   // constructed: the caller sets its id before the next lookup).
   std::pair<T*, bool> find_or_create(std::string_view id) {
-    if (T* found = find(id)) return {found, false};
+    const std::size_t h = Hash{}(id);
+    if (T* found = find(id, h)) return {found, false};
     if ((size_ + 1) * kMaxLoadDen > slots_.size() * kMaxLoadNum) grow();
     auto state = std::make_unique<T>();
     T* raw = state.get();
-    place(Slot{Hash{}(id), raw});
+    place(Slot{h, raw});
     state.release();
     ++size_;
     return {raw, true};
@@ -108,6 +101,15 @@ class PatientTable {
   static constexpr std::size_t kMaxLoadNum = 1;
   static constexpr std::size_t kMaxLoadDen = 2;
   static constexpr std::size_t kMinSlots = 16;
+
+  T* find(std::string_view id, std::size_t h) const {
+    if (size_ == 0) return nullptr;
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.state == nullptr) return nullptr;
+      if (s.hash == h && s.state->id.view() == id) return s.state;
+    }
+  }
 
   void place(Slot s) {
     std::size_t i = s.hash & mask_;

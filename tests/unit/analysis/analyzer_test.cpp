@@ -108,7 +108,9 @@ TEST_F(AnalyzerTest, ForgetsIdlePatientsButNeverOneWithAnActiveAlert) {
 
   // The ones kept are found again: their alert clears under its own id.
   const std::vector<AlertEvent> raised = sink.events();
-  for (int i = 0; i < kPatients; i += 2) a.on_reading(make_reading(id(i), 2000, {{Vital::spo2, 97}}));
+  for (int i = 0; i < kPatients; i += 2) {
+    a.on_reading(make_reading(id(i), 2000, {{Vital::spo2, 97}}));
+  }
   const std::vector<AlertEvent> all = sink.events();
   ASSERT_EQ(all.size(), raised.size() + kPatients / 2);
   for (int i = 0; i < kPatients / 2; ++i) {

@@ -192,15 +192,14 @@ TEST(VitalsPubOptions, DurationsAreWrittenLikeTheConfigs) {
 
 TEST(VitalsPubOptions, HelpExplainsEveryOptionAndListsScenarios) {
   const std::string help = help_text();
-  for (const char* word : {"--broker",         "--patients",     "--rate",        "--count",
-                           "--duration",       "--qos",          "--seed",        "--scenario",
-                           "--topic-prefix",   "--time-scale",   "--min-hold",    "--artefact-rate",
-                           "--clients",        "--max-inflight", "--client-id",   "--username",
-                           "--password-file",  "--ca-file",      "--cert-file",   "--key-file",
-                           "--report",         "--rules",        "--no-rules",    "--quiet",
-                           "--list-scenarios", "--plan",         "--dropout-gap", "--nagle",       "sepsis",
-                           "hypoxia",          "opioid",         "bradycardia",   "copd",
-                           "dropout",          "artefacts"}) {
+  for (const char* word :
+       {"--broker",   "--patients",      "--rate",     "--count",        "--duration",
+        "--qos",      "--seed",          "--scenario", "--topic-prefix", "--time-scale",
+        "--min-hold", "--artefact-rate", "--clients",  "--max-inflight", "--client-id",
+        "--username", "--password-file", "--ca-file",  "--cert-file",    "--key-file",
+        "--report",   "--rules",         "--no-rules", "--quiet",        "--list-scenarios",
+        "--plan",     "--dropout-gap",   "--nagle",    "sepsis",         "hypoxia",
+        "opioid",     "bradycardia",     "copd",       "dropout",        "artefacts"}) {
     EXPECT_NE(help.find(word), std::string::npos) << word;
   }
 }
