@@ -60,6 +60,8 @@ def full_scenarios():
         Scenario("qos1-10k", 1, 10_000, 1000, 100_000),
         Scenario("qos0-20k", 0, 20_000, 1000, 200_000),
         Scenario("qos1-20k", 1, 20_000, 1000, 200_000),
+        # A ward's own pace: 1,000 patients, one reading each per second.
+        Scenario("ward-qos1-1k", 1, 1_000, 1000, 20_000),
         # Scale: RSS and cost per reading by patients tracked (vitalsd only,
         # shipped rules only: healthy patients raise nothing, so the cost is
         # the readings', not the alerts'). Five readings per patient at 100k.
@@ -93,6 +95,37 @@ hysteresis = 2
 def cpu_seconds(pid):
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def thread_usage(pid):
+    """{tid: (thread name, CPU seconds, times it went to sleep)} for every
+    thread of pid. The last is voluntary_ctxt_switches: each is a wake-up
+    later, which on this VM costs more than the work it wakes for."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            comm, rest = task.joinpath("stat").read_text().rsplit(")", 1)
+            status = task.joinpath("status").read_text()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        fields = rest.split()
+        sleeps = next(int(l.split()[1]) for l in status.splitlines()
+                      if l.startswith("voluntary_ctxt_switches:"))
+        out[task.name] = (comm.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / CLK_TCK,
+                          sleeps)
+    return out
+
+
+def per_thread(before, after, readings):
+    """{thread name: {"cpu_us": CPU µs per reading, "wakeups": wake-ups per
+    1,000 readings}}, threads of one name summed, costliest first."""
+    by_name = {}
+    for tid, (name, secs, sleeps) in after.items():
+        _, secs0, sleeps0 = before.get(tid, (name, 0.0, 0))
+        t = by_name.setdefault(name, {"cpu_us": 0.0, "wakeups": 0.0})
+        t["cpu_us"] += (secs - secs0) / max(readings, 1) * 1e6
+        t["wakeups"] += (sleeps - sleeps0) / max(readings, 1) * 1000
+    return dict(sorted(by_name.items(), key=lambda kv: -kv[1]["cpu_us"]))
 
 
 def vm_hwm_mb(pid):
@@ -220,6 +253,7 @@ class Bench:
 
             daemon.wait_for_line(r"ready: subscribed")
             cpu0 = cpu_seconds(daemon.pid)
+            threads0 = thread_usage(daemon.pid)
             report = self.publish(s, "vitalsd")
             sent = report["sent_total"]
             harness.wait_until(
@@ -235,6 +269,7 @@ class Bench:
                 self.timeout, interval=0.05, what="vitalsd to process every reading")
             done_ns = time.time_ns()
             cpu1 = cpu_seconds(daemon.pid)
+            threads1 = thread_usage(daemon.pid)
             harness.wait_until(lambda: metrics().get("vitalsd_alert_publish_pending", 0) == 0,
                                self.timeout, interval=0.05, what="every alert to be published")
             m = metrics()
@@ -255,6 +290,7 @@ class Bench:
         return {"sent": sent, "processed": processed, "rejected": rejected,
                 "rate": processed / elapsed if elapsed > 0 else 0.0,
                 "cpu_s": cpu1 - cpu0, "rss_mb": hwm,
+                "threads": per_thread(threads0, threads1, processed),
                 "alerts_published": published, "alerts_received": lat["received"],
                 "latency": lat, "pub_rate": report["rate"]["achieved"],
                 # vitalsd's own share of the alert latency: reading received
@@ -345,6 +381,11 @@ def main():
     finally:
         bench.broker.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    for r in results:
+        threads = ", ".join(f"{name} {t['cpu_us']:.1f} µs / {t['wakeups']:.0f}"
+                            for name, t in r["vitalsd"]["threads"].items() if t["cpu_us"] > 0)
+        print(f"# {r['scenario']['name']}: vitalsd by thread, CPU per reading / wake-ups per "
+              f"1,000 readings: {threads}")
     print(f"# load average {os.getloadavg()[0]:.2f} at end", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))

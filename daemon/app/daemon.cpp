@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <future>
+#include <pthread.h>
 #include <thread>
 
 #include "app/service_control.h"
@@ -214,6 +215,7 @@ void Daemon::start(Parts& p) {
                    [&p] { p.pool.invalidate_all_profiles(); });
   }
   p.event_loop = std::thread([&p] { p.io.run(); });
+  pthread_setname_np(p.event_loop.native_handle(), "event-loop");  // top -H, gdb
 
   log.info("vitalsd starting: broker {}, {} workers, queue capacity {}, metrics {}, redis {}",
            config_.mqtt.uri, workers_, config_.pipeline.queue_capacity,

@@ -1,5 +1,7 @@
 #include "app/reloader.h"
 
+#include <pthread.h>
+
 #include <string>
 #include <utility>
 
@@ -33,6 +35,7 @@ void Reloader::start() {
   std::lock_guard lock(mutex_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { run(); });
+  pthread_setname_np(thread_.native_handle(), "reloader");  // top -H, gdb, /proc/*/task/*/comm
 }
 
 void Reloader::request() {

@@ -1,5 +1,7 @@
 #include "notify/notifier.h"
 
+#include <pthread.h>
+
 #include "notify/alert_json.h"
 #include "telemetry/metrics.h"
 
@@ -37,6 +39,7 @@ void Notifier::emit(const AlertEvent& event) {
 
 void Notifier::start() {
   thread_ = std::thread([this] { run(); });
+  pthread_setname_np(thread_.native_handle(), "notifier");  // top -H, gdb, /proc/*/task/*/comm
 }
 
 void Notifier::run() {

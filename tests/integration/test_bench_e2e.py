@@ -42,4 +42,8 @@ def test_quick_bench_loses_nothing(tmp_path):
         assert 0 <= c["latency"]["p50_ms"] <= c["latency"]["p99_ms"]
         # vitalsd's own histogram (receive -> PUBACK) counted those alerts too
         assert v["inside_p50_ms"] is not None and v["inside_p50_ms"] <= v["inside_p99_ms"]
+        # the per-thread split names the threads that do the work
+        assert {"MQTTAsync_rcv", "worker-0", "notifier"} <= set(v["threads"])
+        assert all(t["cpu_us"] >= 0 and t["wakeups"] >= 0 for t in v["threads"].values())
     assert "| quick-qos1-2k |" in run.stdout
+    assert "# quick-qos1-2k: vitalsd by thread" in run.stdout

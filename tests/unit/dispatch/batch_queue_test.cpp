@@ -136,7 +136,8 @@ TEST(BatchQueue, GivenANappingConsumer_WhenClosed_ThenPopAllReturnsFalse) {
   BatchQueue<int> q(0, std::chrono::microseconds(60'000'000));
   std::vector<int> batch;
   q.push(1);
-  ASSERT_TRUE(q.pop_all(batch));  // a batch was just taken: the next wait is a nap
+  q.push(2);
+  ASSERT_TRUE(q.pop_all(batch));  // a batch of two was just taken: the next wait is a nap
   auto consumer = std::async(std::launch::async, [&] { return q.pop_all(batch); });
   ASSERT_EQ(consumer.wait_for(20ms), std::future_status::timeout) << "nothing to return yet";
   q.close();
@@ -148,7 +149,8 @@ TEST(BatchQueue, GivenANappingConsumer_WhenManyItemsPileUp_ThenItIsWokenBeforeTh
   BatchQueue<int> q(0, std::chrono::microseconds(60'000'000));
   std::vector<int> batch;
   q.push(0);
-  ASSERT_TRUE(q.pop_all(batch));
+  q.push(0);
+  ASSERT_TRUE(q.pop_all(batch));  // streaming: the next wait is a nap
   auto consumer = std::async(std::launch::async, [&] {
     std::vector<int> got;
     q.pop_all(got);
@@ -165,7 +167,8 @@ TEST(BatchQueue, GivenANappingConsumer_WhenTheQueueFills_ThenItIsWokenForTheWait
   BatchQueue<int> q(2, std::chrono::microseconds(60'000'000));
   std::vector<int> batch;
   q.push(0);
-  ASSERT_TRUE(q.pop_all(batch));
+  q.push(0);
+  ASSERT_TRUE(q.pop_all(batch));  // streaming: the next wait is a nap
   auto consumer = std::async(std::launch::async, [&] {
     std::vector<int> got;
     q.pop_all(got);
@@ -175,6 +178,30 @@ TEST(BatchQueue, GivenANappingConsumer_WhenTheQueueFills_ThenItIsWokenForTheWait
   q.push(2);  // now full
   ASSERT_EQ(consumer.wait_for(kBound), std::future_status::ready);
   EXPECT_GT(consumer.get(), 0u);
+}
+
+TEST(BatchQueue, GivenANapThatFindsNothing_ThenTheConsumerSleepsUntilTheNextItem) {
+  // Napping on after the stream paused would cost a wake-up per window for
+  // nothing; the consumer must fall back to waiting for an item.
+  BatchQueue<int> q(0, std::chrono::microseconds(5000));
+  std::vector<int> batch;
+  q.push(1);
+  q.push(2);
+  ASSERT_TRUE(q.pop_all(batch));  // streaming: the next wait is a nap
+  auto consumer = std::async(std::launch::async, [&] {
+    std::vector<int> got;
+    q.pop_all(got);
+    return got;
+  });
+  const auto until = std::chrono::steady_clock::now() + kBound;
+  while (!q.consumer_waiting_for_an_item() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(q.consumer_waiting_for_an_item());
+  EXPECT_EQ(q.empty_naps(), 1u) << "napped on after the stream had paused";
+  q.push(3);
+  ASSERT_EQ(consumer.wait_for(kBound), std::future_status::ready);
+  EXPECT_EQ(consumer.get(), std::vector<int>{3});
 }
 
 }  // namespace
