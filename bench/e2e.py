@@ -106,7 +106,7 @@ def thread_usage(pid):
         try:
             comm, rest = task.joinpath("stat").read_text().rsplit(")", 1)
             status = task.joinpath("status").read_text()
-        except FileNotFoundError:  # the thread ended meanwhile
+        except (FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
             continue
         fields = rest.split()
         sleeps = next(int(l.split()[1]) for l in status.splitlines()
