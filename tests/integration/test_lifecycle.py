@@ -198,3 +198,23 @@ def test_sigterm_while_the_broker_has_not_answered_connect_exits_cleanly(tmp_pat
         silent.close()
         if d.process.alive():
             d.process.kill()
+
+
+def test_every_vitalsd_thread_has_a_name_an_operator_can_read(vitalsd):
+    # top -H, gdb and e2e.py's per-thread split tell threads apart by name.
+    import os
+    d = vitalsd(rules_text=HR_HIGH, config={"pipeline": {"workers": 2}})
+    tasks = f"/proc/{d.process.pid}/task"
+
+    def names():
+        found = set()
+        for tid in os.listdir(tasks):
+            try:
+                with open(f"{tasks}/{tid}/comm") as f:
+                    found.add(f.read().strip())
+            except (FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
+                pass
+        return found
+
+    expected = {"worker-0", "worker-1", "notifier", "event-loop", "reloader"}
+    wait_until(lambda: expected <= names(), what=lambda: f"threads {expected} (have {names()})")
